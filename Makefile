@@ -1,0 +1,60 @@
+# leadkeeper: the two commands are `make run` and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_CONCURRENCY ?= 4
+
+.PHONY: run test serve install install-dev lint fmt env migrate bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Both targets install from the same pins (constraints.txt); a stamp skips reinstalling.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Secrets for this machine only (SECRET_KEY, FIELD_ENCRYPTION_KEYS), generated once into var/.env.
+env: install
+	@$(BIN)/python -m leadkeeper.bootstrap_env
+
+migrate: env
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py ensure_staff
+
+run: migrate
+	@echo "leadkeeper: site, worker and scheduler on http://$(HOST):$(PORT)/ (Ctrl-C stops them all)"
+	@PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f Procfile start
+
+# Production server: gunicorn, WEB_CONCURRENCY workers (bench/leads.py compares it with granian).
+serve: migrate
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	PORT=$(PORT) HOST=$(HOST) WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/honcho -f Procfile.serve start
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev
+	$(BIN)/python bench/leads.py
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,133 @@
+"""The contact form's validation, shared by the HTML form and the JSON API."""
+
+import re
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import EmailValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .attribution import CLICK_ID_FIELDS, UTM_FIELDS
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FILL_SALT = "capture.form-rendered-at"
+
+
+def normalise_phone(raw: str, region: str) -> str:
+    """E.164 ('+79161234567') or ValidationError with a message a person can act on."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError(
+            _("Enter a phone number, e.g. +7 916 123-45-67."), code="invalid_phone"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(
+            _("This phone number is not valid. Check the digits and the country code."),
+            code="invalid_phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        return ""
+    EmailValidator(message=_("Enter a valid email address, e.g. name@example.com."))(value)
+    local, _at, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}".lower()
+
+
+class LeadForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        error_messages={"required": _("Tell us your name so we know how to address you.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        error_messages={"required": _("Enter a phone number so we can call you back.")},
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "placeholder": "+7 916 123-45-67"}
+        ),
+    )
+    email = forms.CharField(
+        label=_("Email"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "email", "autocomplete": "email", "placeholder": "name@company.com"}
+        ),
+    )
+    message = forms.CharField(
+        label=_("What would you like to discuss?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": _("Please agree to the processing of your data so we can reply.")
+        },
+    )
+    # Attribution: filled from the landing URL by capture.js; normalised in attribution.py.
+    utm_source = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    utm_medium = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    utm_campaign = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    utm_term = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    utm_content = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    gclid = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    yclid = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    fbclid = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    referrer = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    landing_page = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
+    ATTRIBUTION_FIELDS = (*UTM_FIELDS, *CLICK_ID_FIELDS, "referrer", "landing_page")
+
+    def clean_name(self) -> str:
+        name = " ".join(_CONTROL.sub("", self.cleaned_data["name"]).split())
+        if not name:
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
+        return name
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"], settings.DEFAULT_PHONE_REGION)
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data.get("email", ""))
+
+    def clean_message(self) -> str:
+        return _CONTROL.sub("", self.cleaned_data.get("message", "")).strip()
+
+    def error_dict(self) -> dict[str, list[str]]:
+        return {field: [str(m) for m in messages] for field, messages in self.errors.items()}
+
+
+def sign_render_time() -> str:
+    return signing.dumps(timezone.now().timestamp(), salt=_FILL_SALT)
+
+
+class WebLeadForm(LeadForm):
+    """The HTML form adds two quiet bot traps: a honeypot field and a minimum fill time."""
+
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+    rendered_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def looks_automated(self) -> bool:
+        """True for a filled honeypot, a missing/forged render stamp or a too-fast submit."""
+        if self.data.get("website"):
+            return True
+        try:
+            rendered = signing.loads(
+                self.data.get("rendered_at", ""), salt=_FILL_SALT, max_age=86400
+            )
+        except signing.BadSignature:
+            return True
+        elapsed = timezone.now().timestamp() - float(rendered)
+        return elapsed < settings.LEAD_MIN_FILL_SECONDS

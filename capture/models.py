@@ -1,0 +1,141 @@
+"""Subjects (the people) and their leads (policy §2: what the contact form collects)."""
+
+from django.db import models
+from django.utils import timezone
+
+from leadkeeper.crypto import EncryptedCharField, EncryptedTextField
+
+
+class Subject(models.Model):
+    """A person who gave us data; a returning person (same phone or email) is the same subject.
+
+    Holds no identifier in clear: lookups go through keyed blind indexes. Every personal
+    record points here, so access, erasure and restriction start from one row.
+    """
+
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The contact-data clock (policy §5: 3 years from last interaction).
+    last_interaction_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Art. 18: while set, the subject's data is stored but not otherwise processed.
+    restricted_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"subject {self.pk}"
+
+
+class PersonalRecord(models.Model):
+    """Base of every table that holds personal data.
+
+    Each subclass names, for each personal field, the register category it stores
+    (`register_fields`), and the retention rule its `retention_from` clock serves
+    (`retention_rule`). A system check (capture/checks.py) refuses a category or rule the
+    register does not declare.
+    """
+
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="%(app_label)s_%(class)ss",
+    )
+    retention_from = models.DateTimeField(default=timezone.now, db_index=True)
+
+    register_fields: dict[str, str] = {}
+    retention_rule: str = ""
+
+    class Meta:
+        abstract = True
+
+
+class Lead(PersonalRecord):
+    """One request for a consultation, with the context it was made in."""
+
+    class Channel(models.TextChoices):
+        WEB_FORM = "web_form", "website form"
+        API = "api", "JSON API"
+
+    register_fields = {
+        "name": "name",
+        "phone": "phone",
+        "email": "email",
+        "message": "message",
+        "ip_address": "network",
+        "country": "network",
+        "user_agent": "device",
+        "browser": "device",
+        "os": "device",
+        "device_type": "device",
+        "utm_source": "attribution",
+        "utm_medium": "attribution",
+        "utm_campaign": "attribution",
+        "utm_term": "attribution",
+        "utm_content": "attribution",
+        "gclid": "attribution",
+        "yclid": "attribution",
+        "fbclid": "attribution",
+        "referrer": "attribution",
+        "landing_page": "attribution",
+    }
+    retention_rule = "contact"  # retention_from = last interaction
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    # Direct identifiers: encrypted at rest, found through blind indexes.
+    name = EncryptedCharField(max_length=200)
+    phone = EncryptedCharField(max_length=32)
+    email = EncryptedCharField(max_length=254, null=True, blank=True)
+    message = EncryptedTextField(null=True, blank=True)
+    ip_address = EncryptedCharField(max_length=45, null=True, blank=True)
+    phone_index = models.CharField(max_length=64, db_index=True)
+    email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # Approximate geolocation and device (policy §2).
+    country = models.CharField(max_length=2, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    browser = models.CharField(max_length=64, blank=True)
+    os = models.CharField(max_length=64, blank=True)
+    device_type = models.CharField(max_length=16, blank=True)
+    # Attribution (policy §2: UTM tags and referral source).
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    gclid = models.CharField(max_length=255, blank=True)
+    yclid = models.CharField(max_length=255, blank=True)
+    fbclid = models.CharField(max_length=255, blank=True)
+    referrer = models.CharField(max_length=1000, blank=True)
+    landing_page = models.CharField(max_length=1000, blank=True)
+    # Kept in step with Kommo (crm app): status, ids, and the client/contract clocks.
+    crm_status = models.CharField(max_length=64, blank=True)
+    kommo_lead_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    kommo_contact_id = models.BigIntegerField(null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True)
+    contract_completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["utm_source", "utm_medium", "utm_campaign"])]
+
+    def __str__(self) -> str:
+        return f"lead {self.pk}"
+
+    @property
+    def source(self) -> str:
+        """'google / cpc', 'referral: example.com' or 'direct': how sales sees the source."""
+        if self.utm_source:
+            return " / ".join(filter(None, [self.utm_source, self.utm_medium]))
+        if self.gclid:
+            return "google / cpc"
+        if self.yclid:
+            return "yandex / cpc"
+        if self.fbclid:
+            return "facebook / paid social"
+        if self.referrer:
+            from .attribution import referrer_host
+
+            return f"referral: {referrer_host(self.referrer)}"
+        return "direct"

@@ -1,0 +1,124 @@
+"""Writes of the capture app: a lead, its subject, consent proof, audit and outbox, at once."""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from consent.services import record_form_consent
+from crm.services import queue_lead_delivery
+from leadkeeper import ratelimit
+from leadkeeper.crypto import blind_index
+
+from .attribution import attribution_from
+from .context import RequestContext
+from .errors import LeadRejected, RateLimited
+from .forms import LeadForm
+from .models import Lead, Subject
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LeadData:
+    """A lead's validated, normalised fields (what LeadForm.cleaned_data guarantees)."""
+
+    name: str
+    phone: str  # E.164
+    email: str
+    message: str
+    attribution: dict[str, str]
+
+    @classmethod
+    def from_form(cls, form: LeadForm) -> "LeadData":
+        data = form.cleaned_data
+        return cls(
+            name=data["name"],
+            phone=data["phone"],
+            email=data.get("email", ""),
+            message=data.get("message", ""),
+            attribution=attribution_from(data),
+        )
+
+
+def validate_lead(data: dict) -> LeadData:
+    """Validate raw form or JSON data; LeadRejected carries a message per field."""
+    form = LeadForm(data=data)
+    if not form.is_valid():
+        raise LeadRejected(form.error_dict())
+    return LeadData.from_form(form)
+
+
+def check_lead_rate(*, context: RequestContext) -> None:
+    rate = ratelimit.Rate.parse(settings.LEAD_RATE_LIMIT)
+    if not ratelimit.hit(scope="lead", client=context.ip or "unknown", rate=rate):
+        logger.warning("capture.lead.rate_limited")
+        raise RateLimited(f"more than {rate.limit} leads in {rate.seconds} s from one address")
+
+
+def _subject_for(*, phone_index: str, email_index: str) -> Subject:
+    """The same person returns as the same subject: matched by phone, then by email."""
+    now = timezone.now()
+    subject = Subject.objects.filter(phone_index=phone_index, erased_at__isnull=True).first()
+    if subject is None and email_index:
+        subject = Subject.objects.filter(email_index=email_index, erased_at__isnull=True).first()
+    if subject is None:
+        return Subject.objects.create(
+            phone_index=phone_index,
+            email_index=email_index,
+            created_at=now,
+            last_interaction_at=now,
+        )
+    subject.last_interaction_at = now
+    if email_index and not subject.email_index:
+        subject.email_index = email_index
+    subject.save(update_fields=["last_interaction_at", "email_index"])
+    return subject
+
+
+@transaction.atomic(durable=True)
+def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Lead:
+    """Store a consented lead with everything it needs, in one transaction (DESIGN flow 2).
+
+    Subject, lead, consent proof, audit event and Kommo outbox row are written together:
+    if any part fails, nothing is stored and the caller reports an error.
+    """
+    phone_index = blind_index(data.phone)
+    email_index = blind_index(data.email)
+    subject = _subject_for(phone_index=phone_index, email_index=email_index)
+    now = timezone.now()
+    lead = Lead.objects.create(
+        subject=subject,
+        retention_from=now,
+        created_at=now,
+        channel=channel,
+        name=data.name,
+        phone=data.phone,
+        email=data.email or None,
+        message=data.message or None,
+        ip_address=context.ip or None,
+        phone_index=phone_index,
+        email_index=email_index,
+        country=context.country,
+        user_agent=context.user_agent,
+        browser=context.ua.browser,
+        os=context.ua.os,
+        device_type=context.ua.device_type,
+        **data.attribution,
+    )
+    method = "web form checkbox" if channel == Lead.Channel.WEB_FORM else "api: consent=true"
+    consent = record_form_consent(subject=subject, lead=lead, context=context, method=method)
+    record_event(
+        actor="visitor",
+        action="lead.captured",
+        subject_id=subject.pk,
+        obj=lead,
+        reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
+        data={"consent_record": consent.pk, "channel": channel},
+    )
+    queue_lead_delivery(lead=lead)
+    logger.info("capture.lead.captured", extra={"lead_id": lead.pk, "subject_id": subject.pk})
+    return lead

@@ -1,0 +1,62 @@
+"""Consent as proof (GDPR Art. 7(1)): who consented, when, to which text, and how."""
+
+from django.db import models
+from django.utils import timezone
+
+from capture.models import PersonalRecord
+
+
+class ConsentText(models.Model):
+    """The exact wording a person agreed to, kept for as long as any record points at it."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16)  # "form" or "banner"
+    language = models.CharField(max_length=8)
+    policy_version = models.PositiveIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} consent text {self.digest[:10]} (policy v{self.policy_version})"
+
+
+class ConsentRecord(PersonalRecord):
+    """One consent event: a grant, refusal, change or withdrawal. Append-only."""
+
+    class Kind(models.TextChoices):
+        FORM = "form", "contact form"
+        BANNER = "banner", "cookie banner"
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "granted"
+        REFUSE = "refuse", "refused"
+        CHANGE = "change", "changed"
+        WITHDRAW = "withdraw", "withdrawn"
+
+    register_fields = {
+        "ip_address": "network",
+        "user_agent": "device",
+        "categories": "consent_proof",
+    }
+    retention_rule = "contact"
+
+    consent_id = models.UUIDField(db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    categories = models.JSONField(default=dict)  # {"contact_form": true} or banner categories
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="records")
+    policy_version = models.PositiveIntegerField()
+    method = models.CharField(max_length=64)  # e.g. "web form checkbox", "api: consent=true"
+    # Truncated IP (the last octet / 80 bits zeroed): proof without a full address.
+    ip_address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    lead = models.ForeignKey(
+        "capture.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="consents"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} consent {self.action} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,49 @@
+"""The public JSON API (django-ninja): /api/v1/..., OpenAPI at /api/openapi.json."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from capture.api import router as leads_router
+from capture.errors import LeadRejected, RateLimited
+
+api = NinjaAPI(
+    title="leadkeeper API",
+    version="1",
+    description="Leads, consent, analytics collection and rights requests for the website.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/v1/leads", leads_router)
+
+
+def _field(location: tuple) -> str:
+    """('body', 'payload', 'phone') -> 'phone'; a body that is not an object -> '__all__'."""
+    parts = [str(p) for p in location if p not in ("body", "payload")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(ValidationError)
+def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        message = error.get("msg", "invalid")
+        if error.get("type") == "missing":
+            message = "This field is required."
+        errors.setdefault(_field(tuple(error.get("loc", ()))), []).append(message)
+    return api.create_response(request, {"errors": errors}, status=422)
+
+
+@api.exception_handler(LeadRejected)
+def lead_rejected(request: HttpRequest, exc: LeadRejected) -> HttpResponse:
+    return api.create_response(request, {"errors": exc.errors}, status=422)
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Too many requests; try again in a minute."}, status=429
+    )
+    response["Retry-After"] = "60"
+    return response

@@ -1,0 +1,41 @@
+"""Staff roles and what each may see. Marketing sees aggregates only, never a person.
+
+Groups are created by migration (leadkeeper 0002); their permissions are (re)applied after
+every migrate, so an app added later extends a role by adding its codename here.
+"""
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "sales": [
+        "capture.view_lead",
+        "capture.change_lead",
+        "consent.view_consentrecord",
+        "crm.view_outboxmessage",
+    ],
+    "marketing": [],
+    "dpo": [
+        "capture.view_lead",
+        "capture.view_subject",
+        "capture.change_subject",
+        "consent.view_consentrecord",
+        "consent.view_consenttext",
+        "audit.view_auditevent",
+        "crm.view_outboxmessage",
+        "register.view_policyversion",
+    ],
+}
+
+
+def sync_role_permissions(**kwargs: object) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.add(*wanted)

@@ -1,0 +1,82 @@
+"""Periodic jobs: each app lists its own in `<app>/schedule.py` as JOBS.
+
+django-tasks has no cron, so one scheduler process (APScheduler) enqueues these tasks on
+their intervals. It holds a database lease while it does: start as many schedulers as you
+like (one per machine is fine); only the lease holder enqueues, and another takes over
+within LEASE_SECONDS when it dies.
+"""
+
+import importlib
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import SchedulerLease
+
+logger = logging.getLogger(__name__)
+
+LEASE_NAME = "scheduler"
+LEASE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: object  # a django-tasks Task; enqueued with no arguments
+    every: timedelta
+
+
+def discover_jobs() -> list[PeriodicJob]:
+    jobs: list[PeriodicJob] = []
+    for config in apps.get_app_configs():
+        try:
+            module = importlib.import_module(f"{config.name}.schedule")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.schedule":
+                raise
+            continue
+        jobs.extend(module.JOBS)
+    return jobs
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lease(*, holder: str, name: str = LEASE_NAME, seconds: int = LEASE_SECONDS) -> bool:
+    """Take or renew the lease; True when `holder` has it until now + seconds."""
+    now = timezone.now()
+    expires = now + timedelta(seconds=seconds)
+    with transaction.atomic():
+        taken = SchedulerLease.objects.filter(
+            Q(holder=holder) | Q(expires_at__lt=now), name=name
+        ).update(holder=holder, expires_at=expires)
+        if taken:
+            return True
+        if SchedulerLease.objects.filter(name=name).exists():
+            return False
+        try:
+            with transaction.atomic():
+                SchedulerLease.objects.create(name=name, holder=holder, expires_at=expires)
+        except IntegrityError:
+            return False
+    return True
+
+
+def release_lease(*, holder: str, name: str = LEASE_NAME) -> None:
+    SchedulerLease.objects.filter(name=name, holder=holder).delete()
+
+
+def enqueue_if_leader(job: PeriodicJob, *, holder: str) -> bool:
+    if not acquire_lease(holder=holder):
+        return False
+    job.task.enqueue()
+    logger.info("scheduler.enqueued", extra={"job": job.name})
+    return True

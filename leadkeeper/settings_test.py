@@ -1,0 +1,20 @@
+"""Settings for the test suite: fixed throwaway secrets, the same code paths otherwise."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS",
+    "uP1aXs8TnXzX7o9wq3b3F6l6s0k5m6Q4sQ8r1x2y3z4=,Xq9jJ8m7QZk1Vb2nC3x4Z5a6S7d8F9g0H1j2K3l4M5s=",
+)
+os.environ.setdefault("LEAD_MIN_FILL_SECONDS", "3")
+
+from .settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

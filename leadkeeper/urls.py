@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+from .health import healthz
+
+admin.site.site_header = "leadkeeper back office"
+admin.site.site_title = "leadkeeper"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("", include("register.urls")),
+    path("", include("capture.urls")),
+]

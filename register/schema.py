@@ -1,0 +1,152 @@
+"""The shape of register.toml, validated with pydantic (one error names file, entry, field)."""
+
+import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Identifier = str
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Policy(_Entry):
+    title: str
+    last_updated: datetime.date
+    storage: str
+    transfers: str
+    template_notice: str = ""
+
+
+class Controller(_Entry):
+    name: str
+    website: str
+    privacy_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    dpo_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    supervisory_authority: str
+
+
+class LegalBasis(_Entry):
+    id: Identifier
+    article: str = Field(pattern=r"^6\(1\)\([a-f]\)$")
+    title: str
+    detail: str = ""
+
+
+class RetentionRule(_Entry):
+    id: Identifier
+    title: str
+    months: int = Field(gt=0, le=240)
+    clock: Literal["last_interaction", "collected", "contract_completed"]
+    action: Literal["delete", "anonymise"]
+    description: str
+
+
+class Category(_Entry):
+    id: Identifier
+    title: str
+    retention: Identifier
+    direct_identifier: bool = False
+
+
+class Purpose(_Entry):
+    id: Identifier
+    title: str
+    legal_basis: Identifier
+    categories: list[Identifier] = Field(min_length=1)
+    consent_category: Identifier | None = None
+
+
+class Recipient(_Entry):
+    id: Identifier
+    name: str
+    role: str
+    shares: list[Identifier] = Field(min_length=1)
+    shares_text: str
+    when: Identifier  # "always" or a consent category id
+    hosts: list[str] = []
+    server_hosts: list[str] = []
+    country: str
+
+
+class ConsentCategory(_Entry):
+    id: Identifier
+    title: str
+    description: str
+    required: bool = False
+
+
+class Cookie(_Entry):
+    name: str
+    provider: str
+    category: Identifier
+    purpose: str
+    duration: str
+
+
+class Register(_Entry):
+    policy: Policy
+    controller: Controller
+    legal_bases: list[LegalBasis]
+    retention: list[RetentionRule]
+    categories: list[Category]
+    purposes: list[Purpose]
+    recipients: list[Recipient]
+    consent_categories: list[ConsentCategory]
+    cookies: list[Cookie]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Register":
+        problems: list[str] = []
+
+        def unique(kind: str, ids: list[str]) -> set[str]:
+            seen: set[str] = set()
+            for ident in ids:
+                if ident in seen:
+                    problems.append(f"{kind} {ident!r} is declared twice")
+                seen.add(ident)
+            return seen
+
+        bases = unique("legal_bases", [b.id for b in self.legal_bases])
+        rules = unique("retention", [r.id for r in self.retention])
+        categories = unique("categories", [c.id for c in self.categories])
+        unique("purposes", [p.id for p in self.purposes])
+        unique("recipients", [r.id for r in self.recipients])
+        consent = unique("consent_categories", [c.id for c in self.consent_categories])
+        unique("cookies", [c.name for c in self.cookies])
+
+        for c in self.categories:
+            if c.retention not in rules:
+                problems.append(f"categories {c.id!r}: retention {c.retention!r} is not a rule")
+        for p in self.purposes:
+            if p.legal_basis not in bases:
+                problems.append(f"purposes {p.id!r}: legal_basis {p.legal_basis!r} is unknown")
+            for cat in p.categories:
+                if cat not in categories:
+                    problems.append(f"purposes {p.id!r}: category {cat!r} is not declared")
+            if p.consent_category and p.consent_category not in consent:
+                problems.append(
+                    f"purposes {p.id!r}: consent_category {p.consent_category!r} is unknown"
+                )
+        for r in self.recipients:
+            if r.when != "always" and r.when not in consent:
+                problems.append(
+                    f"recipients {r.id!r}: when {r.when!r} is neither 'always' "
+                    "nor a consent category"
+                )
+            for cat in r.shares:
+                if cat not in categories:
+                    problems.append(f"recipients {r.id!r}: shares {cat!r}, not a category")
+        for cookie in self.cookies:
+            if cookie.category not in consent:
+                problems.append(f"cookies {cookie.name!r}: category {cookie.category!r} is unknown")
+        used = {cat for p in self.purposes for cat in p.categories}
+        for cat in sorted(categories - used):
+            problems.append(f"categories {cat!r} is collected for no purpose")
+        if not any(c.required for c in self.consent_categories):
+            problems.append("consent_categories: one category must be required (necessary)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

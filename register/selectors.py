@@ -1,0 +1,72 @@
+"""Questions the rest of the code asks the register (reads only)."""
+
+import hashlib
+import json
+
+from .loader import get_register, register_digest
+from .models import PolicyVersion
+from .schema import Category, ConsentCategory, Recipient, Register, RetentionRule
+
+
+def category(category_id: str) -> Category:
+    for c in get_register().categories:
+        if c.id == category_id:
+            return c
+    raise KeyError(f"data category {category_id!r} is not declared in the register")
+
+
+def retention_rule(rule_id: str) -> RetentionRule:
+    for rule in get_register().retention:
+        if rule.id == rule_id:
+            return rule
+    raise KeyError(f"retention rule {rule_id!r} is not declared in the register")
+
+
+def retention_rule_for(category_id: str) -> RetentionRule:
+    return retention_rule(category(category_id).retention)
+
+
+def recipient(recipient_id: str) -> Recipient:
+    for r in get_register().recipients:
+        if r.id == recipient_id:
+            return r
+    raise KeyError(f"recipient {recipient_id!r} is not declared in the register")
+
+
+def optional_consent_categories() -> list[ConsentCategory]:
+    return [c for c in get_register().consent_categories if not c.required]
+
+
+def recipients_for_consent(category_id: str) -> list[Recipient]:
+    return [r for r in get_register().recipients if r.when == category_id]
+
+
+def consent_digest(register: Register | None = None) -> str:
+    """Digest of what a consent choice depends on; when it changes, earlier choices lapse."""
+    register = register or get_register()
+    relevant = {
+        "consent_categories": [c.model_dump(mode="json") for c in register.consent_categories],
+        "purposes": [
+            p.model_dump(mode="json") for p in register.purposes if p.legal_basis == "consent"
+        ],
+        "recipients": [r.model_dump(mode="json") for r in register.recipients],
+        "cookies": [c.model_dump(mode="json") for c in register.cookies],
+    }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def current_policy_version() -> PolicyVersion:
+    """The published version matching the register on disk (published on first ask)."""
+    from .services import publish_policy_version
+
+    digest = register_digest()
+    version = PolicyVersion.objects.filter(digest=digest).first()
+    return version or publish_policy_version()
+
+
+def policy_version(number: int) -> PolicyVersion | None:
+    return PolicyVersion.objects.filter(number=number).first()
+
+
+def policy_versions() -> list[PolicyVersion]:
+    return list(PolicyVersion.objects.only("number", "published_at", "digest"))

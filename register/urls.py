@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "register"
+urlpatterns = [
+    path("privacy/", views.privacy_policy, name="policy"),
+    path("privacy/v/<int:number>/", views.privacy_policy_version, name="policy_version"),
+]
