@@ -1,10 +1,12 @@
 """The public JSON API (django-ninja): /api/v1/..., OpenAPI at /api/openapi.json."""
 
+import importlib
+import importlib.util
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from capture.api import router as leads_router
 from capture.errors import LeadRejected, RateLimited
 
 api = NinjaAPI(
@@ -15,7 +17,16 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-api.add_router("/v1/leads", leads_router)
+# Each app owns its routes in <app>/api.py as `router`; mounted here under its public path.
+ROUTERS = {
+    "/v1/leads": "capture.api",
+    "/v1/consent": "consent.api",
+    "/v1/collect": "analytics.api",
+    "/v1/rights-requests": "rights.api",
+}
+for prefix, module_name in ROUTERS.items():
+    if importlib.util.find_spec(module_name) is not None:
+        api.add_router(prefix, importlib.import_module(module_name).router)
 
 
 def _field(location: tuple) -> str:

@@ -4,23 +4,37 @@ Code logs event names and ids. This filter is the safety net: it rewrites any ph
 email address or IP address that slipped into a message, its arguments or its extras.
 """
 
+import ipaddress
 import logging
 import re
 
 MASK = "[MASKED]"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}\b|::(?:[0-9a-fA-F]{1,4}:?){1,7}")
-# Seven or more digits, optionally with +, spaces, dots, dashes and brackets between them.
-_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+# Runs of digits with the separators phone numbers are written with; 7 to 15 digits is a phone.
+_PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+
+
+def _mask_ip(match: re.Match[str]) -> str:
+    try:
+        ipaddress.ip_address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return MASK
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    digits = sum(ch.isdigit() for ch in match.group(0))
+    return MASK if 7 <= digits <= 15 else match.group(0)
 
 
 def redact(text: str) -> str:
     text = _EMAIL.sub(MASK, text)
-    text = _IPV6.sub(MASK, text)
-    text = _IPV4.sub(MASK, text)
-    return _PHONE.sub(MASK, text)
+    text = _IPV6_CANDIDATE.sub(_mask_ip, text)
+    text = _IPV4.sub(_mask_ip, text)
+    return _PHONE_CANDIDATE.sub(_mask_phone, text)
 
 
 class Masked:
@@ -35,19 +49,28 @@ class Masked:
     __repr__ = __str__
 
 
-_STANDARD = set(vars(logging.makeLogRecord({})))
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "extra_ids"}
+# Extras Django attaches that are objects, not facts worth a log line (and may hold IPs).
+_SKIPPED = {"request", "server_time"}
 
 
 class RedactPersonalData(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
-        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD}
-        extras.pop("message", None)
-        clean = {k: redact(str(v)) for k, v in extras.items() if k != "extra_ids"}
-        for key, value in clean.items():
-            setattr(record, key, value)
-        record.extra_ids = " ".join(f"{k}={v}" for k, v in sorted(clean.items()))
+        extras = {}
+        for key, value in list(vars(record).items()):
+            if key in _STANDARD:
+                continue
+            if key in _SKIPPED or not isinstance(value, str | int | float | bool | None):
+                setattr(record, key, MASK)
+                continue
+            clean = redact(str(value))
+            setattr(record, key, clean)
+            extras[key] = clean
+        record.extra_ids = " ".join(f"{k}={v}" for k, v in sorted(extras.items()))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True

@@ -13,4 +13,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("register.urls")),
     path("", include("capture.urls")),
+    path("", include("consent.urls")),
+    path("", include("booking.urls")),
+    path("", include("analytics.urls")),
+    path("", include("crm.urls")),
 ]
