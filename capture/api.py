@@ -1,7 +1,7 @@
 """POST /api/v1/leads: the contact form as JSON, for our own script and partner landings."""
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from .context import request_context
@@ -51,9 +51,9 @@ class Detail(Schema):
     summary="Submit a consultation request",
     url_name="leads",
 )
-def create_lead(request: HttpRequest, payload: LeadIn) -> tuple[int, dict]:
+def create_lead(request: HttpRequest, payload: LeadIn) -> Status:
     context = request_context(request)
     check_lead_rate(context=context)
     data = validate_lead({k: ("" if v is None else v) for k, v in payload.model_dump().items()})
     lead = capture_lead(data=data, context=context, channel=Lead.Channel.API)
-    return 201, {"id": lead.pk}
+    return Status(201, {"id": lead.pk})

@@ -25,7 +25,12 @@ def _mask_ip(match: re.Match[str]) -> str:
     return MASK
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?")
+
+
 def _mask_phone(match: re.Match[str]) -> str:
+    if _DATE.fullmatch(match.group(0).strip()):
+        return match.group(0)
     digits = sum(ch.isdigit() for ch in match.group(0))
     return MASK if 7 <= digits <= 15 else match.group(0)
 

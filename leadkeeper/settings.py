@@ -164,6 +164,8 @@ if not FIELD_ENCRYPTION_KEYS:
         "or run `make run` once to generate var/.env"
     )
 
+REGISTER_PATH = env.str("REGISTER_PATH", default="")
+
 # --- Capture ---------------------------------------------------------------------------------
 DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="RU")
 LEAD_RATE_LIMIT = env.str("LEAD_RATE_LIMIT", default="10/m")

@@ -1,0 +1,138 @@
+import pytest
+from django.db import connection
+from django_tasks import default_task_backend
+
+from audit.models import AuditEvent
+from capture.errors import LeadRejected
+from capture.models import Lead, Subject
+from capture.services import capture_lead, validate_lead
+from consent.models import ConsentRecord
+from crm.models import OutboxMessage
+from leadkeeper.crypto import blind_index
+
+from .factories import lead_data, lead_payload, request_context
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        Subject.objects.count(),
+        Lead.objects.count(),
+        ConsentRecord.objects.count(),
+        AuditEvent.objects.count(),
+        OutboxMessage.objects.count(),
+    )
+
+
+def test_a_lead_writes_subject_lead_consent_audit_and_outbox_together(
+    django_capture_on_commit_callbacks,
+):
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+
+    assert _counts() == (1, 1, 1, 1, 1)
+    lead.refresh_from_db()
+    assert lead.phone == "+79161234567"
+    assert lead.subject.phone_index == blind_index("+79161234567")
+    consent = ConsentRecord.objects.get()
+    assert consent.lead == lead and consent.subject == lead.subject
+    assert consent.ip_address == "95.31.18.0"  # truncated, not the full address
+    assert consent.text.text.startswith("I agree to the processing")
+    assert AuditEvent.objects.get().action == "lead.captured"
+    message = OutboxMessage.objects.get()
+    assert (message.kind, message.ref, message.state) == ("crm.lead", lead.pk, "pending")
+    # Delivery is enqueued only after commit, with the outbox row's id.
+    assert [r.args for r in default_task_backend.results] == [[message.pk]]
+
+
+def test_a_returning_person_is_the_same_subject():
+    first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+    again_by_phone = capture_lead(
+        data=lead_data(email=""), context=request_context(), channel="api"
+    )
+    by_email = capture_lead(
+        data=lead_data(phone="+79031112233"), context=request_context(), channel="api"
+    )
+    assert first.subject_id == again_by_phone.subject_id == by_email.subject_id
+    assert Subject.objects.count() == 1
+
+
+def test_a_failure_halfway_stores_nothing(monkeypatch):
+    def broken_audit(**kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr("capture.services.record_event", broken_audit)
+    with pytest.raises(RuntimeError):
+        capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+    assert _counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_failure_writing_the_outbox_stores_nothing(monkeypatch):
+    def broken_outbox(**kwargs):
+        raise RuntimeError("outbox full")
+
+    monkeypatch.setattr("capture.services.queue_lead_delivery", broken_outbox)
+    with pytest.raises(RuntimeError):
+        capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+    assert _counts() == (0, 0, 0, 0, 0)
+
+
+def test_direct_identifiers_are_not_stored_in_plaintext():
+    capture_lead(
+        data=lead_data(message="call me after lunch"),
+        context=request_context(),
+        channel="web_form",
+    )
+    table = Lead._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (table name from the model)
+        raw = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    for secret in (
+        "+79161234567",
+        "9161234567",
+        "ivan.petrov@example.com",
+        "Ivan Petrov",
+        "call me after lunch",
+        "95.31.18.119",
+    ):
+        assert secret not in raw
+
+
+def test_validation_normalises_every_field():
+    data = validate_lead(lead_payload(name="  Ivan   Petrov ", phone="8 (916) 123-45-67"))
+    assert data.name == "Ivan Petrov"
+    assert data.phone == "+79161234567"
+    assert data.email == "ivan.petrov@example.com"
+    assert data.attribution["utm_source"] == "google"
+    assert data.attribution["utm_medium"] == "cpc"
+    assert data.attribution["referrer"] == "https://www.google.com/search"
+    # Only attribution parameters survive in the landing page.
+    assert data.attribution["landing_page"] == (
+        "https://kommoexpert.ru/?utm_source=google&utm_medium=cpc"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "   "}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"phone": ""}, "phone"),
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "not a phone"}, "phone"),
+        ({"phone": "+7 916 123"}, "phone"),
+        ({"email": "ivan@"}, "email"),
+        ({"email": "no-at-sign.example.com"}, "email"),
+        ({"message": "x" * 2001}, "message"),
+        ({"consent": False}, "consent"),
+        ({"consent": ""}, "consent"),
+    ],
+)
+def test_each_bad_input_names_its_field(overrides, field):
+    with pytest.raises(LeadRejected) as error:
+        validate_lead(lead_payload(**overrides))
+    assert field in error.value.errors
+    assert all(message for message in error.value.errors[field])

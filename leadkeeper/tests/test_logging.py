@@ -1,0 +1,22 @@
+import pytest
+
+from leadkeeper.logging import Masked, redact
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+7 (916) 123-45-67", "89161234567", "ivan@example.com", "95.31.18.119", "2a02:6b8::1"],
+)
+def test_personal_data_is_masked(text):
+    assert redact(f"value {text} end") == "value [MASKED] end"
+
+
+@pytest.mark.parametrize(
+    "text", ["lead_id=42 status=429", "at 14:17:53", 'HTTP/1.1" 422 263', "2026-11-25"]
+)
+def test_ordinary_log_values_survive(text):
+    assert redact(text) == text
+
+
+def test_masked_values_print_masked():
+    assert f"{Masked('+79161234567')}" == "[MASKED]"

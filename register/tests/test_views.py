@@ -1,0 +1,66 @@
+import re
+
+import pytest
+
+from register.models import PolicyVersion
+from register.selectors import current_policy_version
+
+pytestmark = pytest.mark.django_db
+
+
+def test_policy_has_sections_one_to_nine_without_a_gap(client):
+    html = client.get("/privacy/").content.decode()
+    numbers = [int(n) for n in re.findall(r"<h2>(\d)\. ", html)]
+    assert numbers == list(range(1, 10))
+    assert "Last updated: March 13, 2026" in html
+    assert "version 1" in html
+
+
+def test_policy_lists_what_the_register_declares(client):
+    html = client.get("/privacy/").content.decode()
+    for text in (
+        "Kommo CRM (amoCRM)",
+        "Cal.com",
+        "Google Analytics (Google LLC)",
+        "Cloudflare, Inc.",
+        "3 years from last interaction",
+        "14 months",
+        "5 years after contract completion",
+        "GDPR Art. 6(1)(a)",
+        "GDPR Art. 6(1)(f)",
+        "<code>lk_consent</code>",
+        "privacy@kommoexpert.ru",
+    ):
+        assert text in html
+
+
+def test_a_changed_register_publishes_a_new_version_and_keeps_the_old(client, settings, tmp_path):
+    from register.loader import DEFAULT_PATH
+
+    first = current_policy_version()
+    changed = tmp_path / "register.toml"
+    changed.write_text(DEFAULT_PATH.read_text().replace("months = 14", "months = 13"))
+    settings.REGISTER_PATH = str(changed)
+
+    html = client.get("/privacy/").content.decode()
+    assert "version 2" in html and "13" in html
+    old = client.get(f"/privacy/v/{first.number}/").content.decode()
+    assert "no longer current" in old and "14 months" in old
+    assert PolicyVersion.objects.count() == 2
+    assert client.get("/privacy/v/99/").status_code == 404
+
+
+def test_pages_carry_a_csp_built_from_the_register(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "googletagmanager" not in csp  # consent-gated: not allowed before consent
+    assert "challenges.cloudflare.com" in csp  # always-on recipient host
+
+
+def test_no_page_requests_a_third_party_asset(client):
+    for url in ("/", "/privacy/", "/thanks/"):
+        html = client.get(url).content.decode()
+        assert not re.search(
+            r'(src|href)="https?://', html.replace('href="https://kommoexpert.ru"', "")
+        )
