@@ -1,0 +1,14 @@
+from datetime import timedelta
+
+from leadkeeper.scheduling import PeriodicJob
+
+from .tasks import prune_events, rollup_recent_days, rotate_salts
+
+JOBS = [
+    # Every five minutes, so a salt outlives its day by five minutes at most.
+    PeriodicJob(name="analytics.rotate_salts", task=rotate_salts, every=timedelta(minutes=5)),
+    PeriodicJob(
+        name="analytics.rollup_recent_days", task=rollup_recent_days, every=timedelta(minutes=10)
+    ),
+    PeriodicJob(name="analytics.prune_events", task=prune_events, every=timedelta(hours=6)),
+]

@@ -1,0 +1,22 @@
+"""Periodic work of the analytics app: thin wrappers around services (STYLE §4)."""
+
+from django_tasks import task
+
+from .salts import destroy_old_salts
+from .services.retention import prune_raw_events
+from .services.rollups import rebuild_recent
+
+
+@task()
+def rotate_salts() -> int:
+    return destroy_old_salts()
+
+
+@task()
+def rollup_recent_days() -> int:
+    return len(rebuild_recent(days=2))
+
+
+@task()
+def prune_events() -> int:
+    return prune_raw_events()
