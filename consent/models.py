@@ -60,3 +60,71 @@ class ConsentRecord(PersonalRecord):
 
     def __str__(self) -> str:
         return f"{self.kind} consent {self.action} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AnalyticsClientId(PersonalRecord):
+    """A Google Analytics client id seen under an analytics consent (policy §6).
+
+    Kept so that a later erasure can ask Google to delete that user (GA4 User Deletion API),
+    even after the visitor withdrew and the `_ga` cookie is gone.
+    """
+
+    register_fields = {"client_id": "cookies"}
+    retention_rule = "analytics"
+
+    consent_id = models.UUIDField(db_index=True)
+    client_id = models.CharField(max_length=64)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consent_id", "client_id"], name="ga_client_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"GA client id for consent {self.consent_id}"
+
+
+class WithdrawalRequest(models.Model):
+    """A visitor withdrew the contact form's consent: the rights desk must stop processing.
+
+    Opened here (GDPR Art. 7(3)); the rights desk picks it up, stops processing based on that
+    consent and erases or restricts what no other legal basis covers.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "open"
+        DONE = "done", "done"
+
+    subject = models.ForeignKey(
+        "capture.Subject",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_withdrawal_requests",
+    )
+    lead = models.ForeignKey(
+        "capture.Lead",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_withdrawal_requests",
+    )
+    # SET_NULL: an erasure of the subject removes the record; the request stays closed.
+    record = models.OneToOneField(
+        ConsentRecord,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="withdrawal_request",
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"consent withdrawal request {self.pk} ({self.state})"

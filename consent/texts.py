@@ -1,6 +1,11 @@
 """The consent wording, one place: what the checkbox says is what the proof stores."""
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
+
+from register.loader import get_register
 
 
 def form_consent_text() -> str:
@@ -8,4 +13,74 @@ def form_consent_text() -> str:
         "I agree to the processing of my personal data (name, phone, email, message, and the "
         "technical data of this request) to answer my consultation request and manage it in "
         "Kommo CRM, as described in the Privacy Policy. I can withdraw this consent at any time."
+    )
+
+
+# The register's consent category titles and descriptions, marked for translation here so
+# `makemessages` keeps them in consent/locale (the register itself stays in English).
+_REGISTER_STRINGS = (
+    _noop("Strictly necessary"),
+    _noop("Keep the site working and secure, and remember your privacy choices. Always on."),
+    _noop("Analytics (Google Analytics)"),
+    _noop("Lets Google Analytics set cookies and measure how the site is used."),
+    _noop("Booking (Cal.com widget)"),
+    _noop(
+        "Loads the Cal.com calendar so you can book a call; shares your name and email with "
+        "Cal.com."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class BannerCategory:
+    id: str
+    title: str
+    description: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class BannerText:
+    """Every word the banner shows, in the active language; `canonical` is what is proven."""
+
+    title: str
+    intro: str
+    choose: str
+    always_on: str
+    accept_all: str
+    reject_all: str
+    save: str
+    policy_link: str
+    categories: tuple[BannerCategory, ...]
+
+    @property
+    def canonical(self) -> str:
+        lines = [self.title, self.intro]
+        for category in self.categories:
+            state = self.always_on if category.required else "[ ]"
+            lines.append(f"{state} {category.title}: {category.description}")
+        lines += [self.reject_all, self.accept_all, self.save]
+        return "\n".join(lines)
+
+
+def banner_text() -> BannerText:
+    categories = tuple(
+        BannerCategory(id=c.id, title=_(c.title), description=_(c.description), required=c.required)
+        for c in get_register().consent_categories
+    )
+    return BannerText(
+        title=_("Your privacy choices"),
+        intro=_(
+            "Strictly necessary cookies keep this site working. With your permission we also "
+            "load Google Analytics to measure how the site is used, and the Cal.com calendar so "
+            "you can book a call. Nothing optional loads until you choose, and you can change "
+            "your mind at any time under “Cookie settings”."
+        ),
+        choose=_("Choose categories"),
+        always_on=_("Always on"),
+        accept_all=_("Accept all"),
+        reject_all=_("Reject all"),
+        save=_("Save my choices"),
+        policy_link=_("Privacy policy"),
+        categories=categories,
     )

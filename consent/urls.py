@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "consent"
-urlpatterns: list = []
+urlpatterns = [
+    path("privacy/consent/", views.preferences, name="preferences"),
+    path("desk/consent/", views.desk, name="desk"),
+]

@@ -1,0 +1,137 @@
+"""POST /api/v1/consent (record a banner choice) and GET /api/v1/consent (current state)."""
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
+
+from capture.context import request_context
+from leadkeeper import ratelimit
+from register.selectors import optional_consent_categories
+
+from .errors import ConsentError, StaleBannerText
+from .middleware import delete_ga_cookies
+from .services import record_banner_choice, resolve_banner_text, validate_choices
+from .state import ConsentState, new_state, set_state_cookie
+
+router = Router(tags=["consent"])
+
+_METHODS = {
+    "banner": "banner",
+    "click_to_load": "booking click-to-load",
+    "settings": "cookie settings",
+}
+CONSENT_RATE = "30/m"
+
+
+class ChoiceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    categories: dict[StrictStr, StrictBool] = Field(
+        description='Each optional category from the register, e.g. {"analytics": true, '
+        '"booking": false}. A category left out counts as refused.'
+    )
+    text_version: StrictStr | None = Field(
+        default=None,
+        max_length=64,
+        description="Digest of the banner text shown (data in the page); default: current.",
+    )
+    source: Literal["banner", "click_to_load", "settings"] = "banner"
+
+
+class StateOut(Schema):
+    consent_id: str | None
+    decided: bool
+    lapsed: bool
+    granted: list[str]
+    categories: list[dict]
+
+
+class RecordedOut(Schema):
+    consent_id: str
+    record_id: int
+    action: str
+    granted: list[str]
+    policy_version: int
+    text_version: str
+    recorded_at: str
+
+
+class FieldErrors(Schema):
+    errors: dict[str, list[str]]
+
+
+class Detail(Schema):
+    detail: str
+
+
+def _cross_site(request: HttpRequest) -> bool:
+    """A browser always sends Origin on a cross-site POST; ours must be this host."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    host = urlsplit(origin).netloc
+    trusted = {urlsplit(o).netloc for o in settings.CSRF_TRUSTED_ORIGINS}
+    return host != request.get_host() and host not in trusted
+
+
+@router.get("", response=StateOut, summary="This browser's consent state")
+def current_state(request: HttpRequest) -> dict:
+    state: ConsentState | None = request.consent
+    return {
+        "consent_id": str(state.consent_id) if state else None,
+        "decided": bool(state and state.current),
+        "lapsed": bool(state and state.lapsed),
+        "granted": sorted(request.consent_granted),
+        "categories": [c.model_dump() for c in optional_consent_categories()],
+    }
+
+
+@router.post(
+    "",
+    response={200: RecordedOut, 403: Detail, 409: Detail, 422: FieldErrors, 429: Detail},
+    summary="Record a consent choice (grant, refusal, change or withdrawal)",
+    url_name="consent",
+)
+def record_choice(request: HttpRequest, response: HttpResponse, payload: ChoiceIn) -> Status:
+    if _cross_site(request):
+        return Status(403, {"detail": "Consent can only be given on this site's own pages."})
+    context = request_context(request)
+    if not ratelimit.hit(
+        scope="consent", client=context.ip or "unknown", rate=ratelimit.Rate.parse(CONSENT_RATE)
+    ):
+        return Status(429, {"detail": "Too many requests; try again in a minute."})
+    try:
+        granted = validate_choices(payload.categories)
+        text = resolve_banner_text(digest=payload.text_version)
+    except StaleBannerText as problem:
+        return Status(409, {"detail": f"{problem}; reload the page and choose again."})
+    except ConsentError as problem:
+        return Status(422, {"errors": {"categories": [str(problem)]}})
+    state: ConsentState = request.consent or new_state()
+    result = record_banner_choice(
+        state=state,
+        granted=granted,
+        context=context,
+        method=_METHODS[payload.source],
+        text=text,
+    )
+    set_state_cookie(response, result.state)
+    if "analytics" not in result.state.effective:
+        delete_ga_cookies(request, response)
+    record = result.record
+    return Status(
+        200,
+        {
+            "consent_id": str(record.consent_id),
+            "record_id": record.pk,
+            "action": record.action,
+            "granted": sorted(result.state.effective),
+            "policy_version": record.policy_version,
+            "text_version": text.digest,
+            "recorded_at": record.created_at.isoformat(),
+        },
+    )
