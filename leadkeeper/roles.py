@@ -11,7 +11,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "consent.view_consentrecord",
         "crm.view_outboxmessage",
     ],
-    "marketing": [],
+    "marketing": ["analytics.view_reports"],
     "dpo": [
         "capture.view_lead",
         "capture.view_subject",
@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "crm.view_outboxmessage",
         "register.view_policyversion",
+        "analytics.view_reports",
     ],
 }
 
