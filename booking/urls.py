@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "booking"
-urlpatterns: list = []
+urlpatterns = [
+    path("hooks/calcom/", views.calcom_webhook, name="calcom_webhook"),
+]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ConsentRecord, ConsentText
+from .models import AnalyticsClientId, ConsentRecord, ConsentText, WithdrawalRequest
 
 
 @admin.register(ConsentText)
@@ -34,4 +34,20 @@ class ConsentRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WithdrawalRequest)
+class WithdrawalRequestAdmin(admin.ModelAdmin):
+    list_display = ("id", "created_at", "state", "subject_id", "lead_id", "closed_at")
+    list_filter = ("state",)
+    readonly_fields = ("subject", "lead", "record", "created_at")
+
+
+@admin.register(AnalyticsClientId)
+class AnalyticsClientIdAdmin(admin.ModelAdmin):
+    list_display = ("client_id", "consent_id", "first_seen_at", "last_seen_at", "subject_id")
+    readonly_fields = [f.name for f in AnalyticsClientId._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 
 from register.loader import get_register
 
@@ -19,12 +19,12 @@ def form_consent_text() -> str:
 # The register's consent category titles and descriptions, marked for translation here so
 # `makemessages` keeps them in consent/locale (the register itself stays in English).
 _REGISTER_STRINGS = (
-    _noop("Strictly necessary"),
-    _noop("Keep the site working and secure, and remember your privacy choices. Always on."),
-    _noop("Analytics (Google Analytics)"),
-    _noop("Lets Google Analytics set cookies and measure how the site is used."),
-    _noop("Booking (Cal.com widget)"),
-    _noop(
+    gettext_noop("Strictly necessary"),
+    gettext_noop("Keep the site working and secure, and remember your privacy choices. Always on."),
+    gettext_noop("Analytics (Google Analytics)"),
+    gettext_noop("Lets Google Analytics set cookies and measure how the site is used."),
+    gettext_noop("Booking (Cal.com widget)"),
+    gettext_noop(
         "Loads the Cal.com calendar so you can book a call; shares your name and email with "
         "Cal.com."
     ),

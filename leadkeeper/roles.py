@@ -10,6 +10,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "capture.change_lead",
         "consent.view_consentrecord",
         "crm.view_outboxmessage",
+        "booking.view_booking",
     ],
     "marketing": ["analytics.view_reports"],
     "dpo": [
@@ -18,6 +19,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "capture.change_subject",
         "consent.view_consentrecord",
         "consent.view_consenttext",
+        "consent.view_withdrawalrequest",
+        "consent.change_withdrawalrequest",
+        "consent.view_analyticsclientid",
+        "booking.view_booking",
         "audit.view_auditevent",
         "crm.view_outboxmessage",
         "register.view_policyversion",

@@ -1,0 +1,1 @@
+"""Cal.com: webhook verification and payloads (the booking app uses them)."""

@@ -1,0 +1,186 @@
+"""Writes of the booking app: apply Cal.com webhooks to bookings, once each (DESIGN: booking)."""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from capture.forms import normalise_email
+from capture.models import Lead, Subject
+from capture.selectors import leads_matching
+from integrations.calcom.payloads import (
+    BOOKING_CANCELLED,
+    BOOKING_CREATED,
+    BOOKING_RESCHEDULED,
+    BookingPayload,
+    WebhookEvent,
+)
+from integrations.calcom.webhooks import parse_booking
+from leadkeeper.crypto import blind_index
+
+from .errors import BookingWebhookRejected
+from .models import Booking, WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+HANDLED_EVENTS = (BOOKING_CREATED, BOOKING_RESCHEDULED, BOOKING_CANCELLED)
+
+
+@dataclass(frozen=True)
+class Handled:
+    outcome: str  # applied | duplicate | stale | ignored
+    booking_id: int | None = None
+
+
+def delivery_key(event: WebhookEvent, booking: BookingPayload) -> str:
+    """Cal.com retries send the same trigger, uid and createdAt: one key per real event."""
+    raw = f"{event.trigger_event}|{booking.uid}|{event.created_at.isoformat()}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _attendee_email(booking: BookingPayload) -> tuple[str, str]:
+    if not booking.attendees:
+        raise BookingWebhookRejected(f"booking {booking.uid} has no attendee")
+    attendee = booking.attendees[0]  # the person who booked; guests follow
+    try:
+        email = normalise_email(attendee.email)
+    except ValidationError:
+        raise BookingWebhookRejected(f"booking {booking.uid}: attendee email is invalid") from None
+    return email, attendee.name.strip()[:200]
+
+
+def _lead_and_subject(email: str, email_index: str) -> tuple[Lead | None, Subject]:
+    """The lead with this email (most recent), else the subject known by it, else a new one."""
+    lead = (
+        leads_matching(phone_or_email=email, region=settings.DEFAULT_PHONE_REGION)
+        .select_related("subject")
+        .order_by("-created_at")
+        .first()
+    )
+    if lead is not None and lead.subject is not None:
+        return lead, lead.subject
+    subject = Subject.objects.filter(email_index=email_index, erased_at__isnull=True).first()
+    if subject is None:
+        subject = Subject.objects.create(email_index=email_index)
+    return lead, subject
+
+
+def _touch(*, lead: Lead | None, subject: Subject, at: datetime) -> None:
+    """A booking is an interaction: it restarts the contact-data clock (policy §5)."""
+    Subject.objects.filter(pk=subject.pk, last_interaction_at__lt=at).update(last_interaction_at=at)
+    if lead is not None:
+        Lead.objects.filter(pk=lead.pk, retention_from__lt=at).update(retention_from=at)
+
+
+def _save(
+    *,
+    uid: str,
+    status: str,
+    booking: BookingPayload,
+    event_at: datetime,
+    email: str,
+    name: str,
+    lead: Lead | None,
+    subject: Subject,
+    **extra: str,
+) -> tuple[Booking, bool]:
+    """Create or update one booking; False when a later event was already applied."""
+    existing = Booking.objects.select_for_update().filter(uid=uid).first()
+    if existing is not None and existing.last_event_at > event_at:
+        return existing, False
+    now = timezone.now()
+    fields = {
+        "status": status,
+        "title": booking.title,
+        "start_time": booking.start_time,
+        "end_time": booking.end_time,
+        "name": name,
+        "email": email,
+        "email_index": blind_index(email),
+        "lead": lead,
+        "subject": subject,
+        "retention_from": now,
+        "last_event_at": event_at,
+        "updated_at": now,
+        **extra,
+    }
+    if existing is None:
+        return Booking.objects.create(uid=uid, created_at=now, **fields), True
+    for key, value in fields.items():
+        setattr(existing, key, value)
+    existing.save()
+    return existing, True
+
+
+def handle_calcom_event(*, event: WebhookEvent) -> Handled:
+    """Apply one verified Cal.com delivery. Replays answer "duplicate" and change nothing."""
+    if event.trigger_event not in HANDLED_EVENTS:
+        logger.info("booking.webhook.ignored", extra={"trigger": event.trigger_event})
+        return Handled("ignored")
+    payload = parse_booking(event)
+    key = delivery_key(event, payload)
+    if WebhookDelivery.objects.filter(key=key).exists():
+        return Handled("duplicate")
+    email, name = _attendee_email(payload)
+    try:
+        return _apply(event=event, payload=payload, key=key, email=email, name=name)
+    except IntegrityError:
+        # The same delivery, applied by a concurrent request a moment ago.
+        return Handled("duplicate")
+
+
+@transaction.atomic
+def _apply(
+    *, event: WebhookEvent, payload: BookingPayload, key: str, email: str, name: str
+) -> Handled:
+    lead, subject = _lead_and_subject(email, blind_index(email))
+    event_at = min(event.created_at, timezone.now())
+    common = {
+        "booking": payload,
+        "event_at": event_at,
+        "email": email,
+        "name": name,
+        "lead": lead,
+        "subject": subject,
+    }
+    trigger = event.trigger_event
+    if trigger == BOOKING_CANCELLED:
+        booking, applied = _save(uid=payload.uid, status=Booking.Status.CANCELLED, **common)
+    elif trigger == BOOKING_RESCHEDULED and payload.reschedule_uid:
+        booking, applied = _save(
+            uid=payload.uid,
+            status=Booking.Status.SCHEDULED,
+            rescheduled_from=payload.reschedule_uid,
+            **common,
+        )
+        Booking.objects.filter(uid=payload.reschedule_uid, last_event_at__lte=event_at).update(
+            status=Booking.Status.RESCHEDULED,
+            rescheduled_to=payload.uid,
+            last_event_at=event_at,
+            updated_at=timezone.now(),
+        )
+    else:
+        booking, applied = _save(uid=payload.uid, status=Booking.Status.SCHEDULED, **common)
+    outcome = "applied" if applied else "stale"
+    WebhookDelivery.objects.create(key=key, trigger_event=trigger, booking=booking, outcome=outcome)
+    if applied:
+        _touch(lead=lead, subject=subject, at=event_at)
+        record_event(
+            actor="calcom",
+            action=f"booking.{trigger.removeprefix('BOOKING_').lower()}",
+            subject_id=subject.pk,
+            obj=booking,
+            reason="Cal.com webhook: a consultation booked through Cal.com (policy §6)",
+            data={"lead": lead.pk if lead else None, "status": booking.status},
+        )
+    logger.info(
+        "booking.webhook.applied",
+        extra={"booking_id": booking.pk, "trigger": trigger, "outcome": outcome},
+    )
+    return Handled(outcome, booking.pk)

@@ -1,0 +1,45 @@
+"""Cal.com webhook payloads (https://cal.com/docs/developing/guides/automation/webhooks).
+
+`{"triggerEvent": "BOOKING_CREATED", "createdAt": "...", "payload": {"uid": ..., "startTime":
+..., "endTime": ..., "attendees": [{"email", "name", "timeZone"}], "rescheduleUid"?: ...}}`.
+Unknown fields are ignored: Cal.com adds fields over time.
+"""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BOOKING_CREATED = "BOOKING_CREATED"
+BOOKING_RESCHEDULED = "BOOKING_RESCHEDULED"
+BOOKING_CANCELLED = "BOOKING_CANCELLED"
+PING = "PING"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class Attendee(_Model):
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(default="", max_length=200)
+    time_zone: str = Field(default="", alias="timeZone", max_length=64)
+
+
+class BookingPayload(_Model):
+    uid: str = Field(min_length=1, max_length=128)
+    title: str = Field(default="", max_length=300)
+    start_time: datetime = Field(alias="startTime")
+    end_time: datetime = Field(alias="endTime")
+    attendees: list[Attendee] = Field(default_factory=list)
+    # On BOOKING_RESCHEDULED: the uid of the booking this one replaces.
+    reschedule_uid: str | None = Field(default=None, alias="rescheduleUid", max_length=128)
+    status: str = Field(default="", max_length=32)
+
+
+class WebhookEvent(_Model):
+    trigger_event: str = Field(alias="triggerEvent", min_length=1, max_length=64)
+    created_at: datetime = Field(alias="createdAt")
+    payload: dict = Field(default_factory=dict)
+
+    def booking(self) -> BookingPayload:
+        return BookingPayload.model_validate(self.payload)
