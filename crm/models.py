@@ -1,7 +1,7 @@
-"""The transactional outbox: written in the same transaction as the data it delivers.
+"""The transactional outbox, the shared Kommo pacing state, and the events Kommo sends back.
 
-Retries live here (attempts, next attempt time, last error), not in the task queue:
-django-tasks has no retries, and a lost task only delays a row, it never loses it.
+Retries live in the outbox row (attempts, next attempt time, last error), not in the task
+queue: django-tasks has no retries, and a lost task only delays a row, it never loses it.
 """
 
 from django.db import models
@@ -11,6 +11,7 @@ from django.utils import timezone
 class OutboxMessage(models.Model):
     class Kind(models.TextChoices):
         CRM_LEAD = "crm.lead", "deliver lead to Kommo"
+        SALES_NOTIFICATION = "crm.notify", "email sales about a new lead"
 
     class State(models.TextChoices):
         PENDING = "pending", "waiting for delivery"
@@ -27,6 +28,14 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # A worker's claim: no other worker takes the row until the lease runs out (a crashed
+    # worker's rows come back by themselves).
+    claimed_by = models.CharField(max_length=128, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Set (and committed) just before a request that may create the lead in Kommo; cleared
+    # when we know the outcome. While set, Kommo may hold the lead already: look it up by
+    # our marker before sending again (exactly once across crashes).
+    in_doubt_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -37,3 +46,64 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.ref} ({self.state}, {self.attempts} attempts)"
+
+
+class KommoState(models.Model):
+    """One row (id=1) shared by every worker: the token bucket, the breaker and the pause.
+
+    Kommo allows 7 requests/s per account, for all our processes together, so the bucket
+    lives in the database and each request takes its token under a row lock.
+    """
+
+    tokens = models.FloatField(default=1.0)
+    tokens_at = models.DateTimeField(default=timezone.now)
+    # Nobody calls Kommo before this (Retry-After of a 429, or backoff while Kommo is down).
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # 401/403: delivery pauses until staff resume it or the token changes.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(blank=True)
+    paused_token = models.CharField(max_length=64, blank=True)  # fingerprint, not the token
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # Unix time up to which the poll has read Kommo's changed leads.
+    poll_cursor = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Kommo connection"
+        verbose_name_plural = "Kommo connection"
+
+    def __str__(self) -> str:
+        if self.paused_at:
+            return f"Kommo delivery paused since {self.paused_at:%Y-%m-%d %H:%M}"
+        return "Kommo delivery running"
+
+
+class KommoEvent(models.Model):
+    """A change Kommo told us about (webhook or poll), kept as ids only: no personal data.
+
+    The digest makes processing idempotent: Kommo repeats webhooks it thinks we missed.
+    """
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "webhook"
+        POLL = "poll", "poll"
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "applied to a lead"
+        UNKNOWN = "unknown", "unknown Kommo id (acknowledged)"
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    entity = models.CharField(max_length=16)  # leads | contacts
+    action = models.CharField(max_length=16)  # status | update | add | note | poll
+    kommo_id = models.BigIntegerField(db_index=True)
+    status_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.entity}.{self.action} #{self.kommo_id} ({self.outcome})"

@@ -1,16 +1,59 @@
+"""Writes of the crm app: queue deliveries, retry dead letters, resume a paused connection."""
+
+from __future__ import annotations
+
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from capture.models import Lead
 
+from . import pacing
 from .models import OutboxMessage
 
 
 def queue_lead_delivery(*, lead: Lead) -> OutboxMessage:
-    """Write the outbox row in the caller's transaction; enqueue delivery after commit."""
+    """Write the outbox rows in the caller's transaction; enqueue delivery after commit.
+
+    One row delivers the lead to Kommo; another emails sales (when SALES_EMAIL is set).
+    """
     from .tasks import deliver_outbox_message
 
     message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.CRM_LEAD, ref=lead.pk)
     transaction.on_commit(partial(deliver_outbox_message.enqueue, message.pk))
+    if settings.SALES_EMAIL:
+        notice = OutboxMessage.objects.create(
+            kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk
+        )
+        transaction.on_commit(partial(deliver_outbox_message.enqueue, notice.pk))
     return message
+
+
+def retry_messages(*, message_ids: list[int]) -> int:
+    """Staff fixed the cause: dead or waiting rows become due now (attempts are kept)."""
+    from .tasks import deliver_outbox_message
+
+    with transaction.atomic():
+        count = (
+            OutboxMessage.objects.filter(pk__in=message_ids)
+            .exclude(state=OutboxMessage.State.DELIVERED)
+            .update(
+                state=OutboxMessage.State.PENDING,
+                next_attempt_at=timezone.now(),
+                claimed_by="",
+                claimed_until=None,
+            )
+        )
+        for message_id in message_ids:
+            transaction.on_commit(partial(deliver_outbox_message.enqueue, message_id))
+    return count
+
+
+def resume_kommo_delivery() -> None:
+    """Staff renewed the token (or fixed rights in Kommo): deliver again."""
+    from .tasks import sweep_outbox
+
+    pacing.resume_delivery()
+    transaction.on_commit(sweep_outbox.enqueue)

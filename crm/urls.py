@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "crm"
-urlpatterns: list = []
+urlpatterns = [
+    path("hooks/kommo/<str:secret>/", views.kommo_webhook, name="kommo_webhook"),
+]

@@ -1,0 +1,612 @@
+"""Deliver outbox rows to Kommo: batched, paced, retried, and exactly once.
+
+One call of `deliver_batch()` claims up to 50 due lead rows (no other worker can take them
+while the lease lasts), looks up in Kommo any row a previous attempt may have created
+(exactly once across crashes), then sends the rest in as few requests as Kommo allows and
+records Kommo's ids on the leads in the same transaction that marks the rows delivered.
+
+Failures are sorted by type (integrations.kommo.errors):
+- 429: everyone waits Retry-After (a block in the shared state), rows retry after it;
+- 5xx, timeouts: a shared breaker backs off exponentially with jitter; rows keep their
+  order, so when Kommo comes back the oldest go first;
+- 401/403: delivery pauses (staff see it in the back office), no retries are burnt;
+- 400 with validation errors: the named rows go to the dead-letter state with the reason,
+  where staff fix the lead and retry; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from audit.services import record_event
+from capture.models import Lead
+from integrations.kommo.client import KommoClient
+from integrations.kommo.errors import (
+    KommoError,
+    KommoRateLimited,
+    KommoRejected,
+    KommoUnauthorized,
+)
+from integrations.kommo.payloads import MAX_LEADS_PER_REQUEST, CreatedLead, LeadIn
+from leadkeeper.logging import redact
+
+from . import pacing
+from .mapping import (
+    SOURCE_NAME,
+    SOURCE_UID,
+    form_metadata,
+    lead_id_from_marker,
+    lead_to_kommo,
+)
+from .models import OutboxMessage
+from .selectors import kommo_configured
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)  # far above the client's timeout: a live worker keeps its rows
+RECONCILE_MARGIN = timedelta(minutes=10)  # clock skew between us and Kommo
+RECONCILE_MAX_PAGES = 20
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 15 * 60.0
+RATE_LIMIT_DEFAULT_WAIT = 1.0
+
+
+class SimulatedCrash(BaseException):
+    """Raised by fault-injection hooks in tests: like a killed worker, it skips all cleanup."""
+
+
+# Fault injection for tests: called with "before_call", "after_call" (Kommo accepted, our
+# commit not yet made) and "after_commit". None in production.
+fault_hook: Callable[[str], None] | None = None
+
+
+def _fault(point: str) -> None:
+    if fault_hook is not None:
+        fault_hook(point)
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    delivered: int = 0
+    dead: int = 0
+    retry: int = 0
+    reconciled: int = 0
+    requests: int = 0
+    stopped: str = ""
+    delivered_ids: list[int] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (
+            f"claimed {self.claimed}, delivered {self.delivered} "
+            f"(found after a crash {self.reconciled}), dead {self.dead}, retry {self.retry}, "
+            f"{self.requests} requests"
+        )
+        return f"{text}; stopped: {self.stopped}" if self.stopped else text
+
+
+class _Stop(Exception):
+    """Internal: Kommo said stop (rate limit, outage, auth); rows are already rescheduled."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _NotSent(_Stop):
+    """Internal: another worker blocked or paused delivery before our request went out."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def make_client() -> KommoClient:
+    return KommoClient(base_url=settings.KOMMO_BASE_URL, access_token=settings.KOMMO_ACCESS_TOKEN)
+
+
+def backoff_seconds(attempt: int, *, retry_after: float | None = None) -> float:
+    """Exponential backoff with equal jitter, never shorter than Kommo's Retry-After."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after or 0.0)
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+def claim_due_messages(
+    *, worker: str, limit: int = MAX_LEADS_PER_REQUEST, kind: str = OutboxMessage.Kind.CRM_LEAD
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows, oldest first, for `worker` alone until the lease ends."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            kind=kind,
+            state=OutboxMessage.State.PENDING,
+            next_attempt_at__lte=now,
+        ).order_by("created_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            # PostgreSQL: rows another worker is claiming right now are skipped, not waited on.
+            due = due.select_for_update(skip_locked=True)
+        rows = list(due[:limit])
+        if rows:
+            OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+                claimed_by=worker, claimed_until=now + LEASE
+            )
+    for row in rows:
+        row.claimed_by, row.claimed_until = worker, now + LEASE
+    return rows
+
+
+def _mine(worker: str, ids: Iterable[int]):
+    return OutboxMessage.objects.filter(
+        pk__in=list(ids), claimed_by=worker, state=OutboxMessage.State.PENDING
+    )
+
+
+def _release(worker: str, ids: Iterable[int], **changes: object) -> int:
+    return _mine(worker, ids).update(claimed_by="", claimed_until=None, **changes)
+
+
+def _reschedule(
+    worker: str,
+    rows: list[OutboxMessage],
+    *,
+    at: datetime,
+    error: str,
+    in_doubt: bool | None,
+    attempted: bool = True,
+) -> None:
+    """Give rows back for a later try; in_doubt=False when Kommo certainly created nothing."""
+    changes: dict[str, object] = {"next_attempt_at": at, "last_error": redact(error)[:2000]}
+    if attempted:
+        changes["attempts"] = F("attempts") + 1
+    if in_doubt is False:
+        changes["in_doubt_since"] = None
+    _release(worker, [r.pk for r in rows], **changes)
+
+
+def _mark_dead(worker: str, row: OutboxMessage, reason: str) -> None:
+    _release(
+        worker,
+        [row.pk],
+        state=OutboxMessage.State.DEAD,
+        last_error=redact(reason)[:2000],
+        in_doubt_since=None,
+    )
+    logger.warning("crm.delivery.dead", extra={"message_id": row.pk, "lead_id": row.ref})
+
+
+def _mark_in_doubt(worker: str, rows: list[OutboxMessage]) -> None:
+    """Committed before the request: if we die after Kommo accepted, the next try looks first."""
+    now = timezone.now()
+    _mine(worker, [row.pk for row in rows]).update(in_doubt_since=now)
+    for row in rows:
+        row.in_doubt_since = now
+
+
+@transaction.atomic
+def _record_delivered(
+    worker: str, rows: dict[str, OutboxMessage], created: Iterable[CreatedLead], *, found: bool
+) -> list[int]:
+    """Kommo's ids onto the leads and the rows delivered, in one transaction."""
+    now = timezone.now()
+    done: list[int] = []
+    for item in created:
+        row = rows.get(item.request_id)
+        if row is None:
+            continue
+        updated = _mine(worker, [row.pk]).update(
+            state=OutboxMessage.State.DELIVERED,
+            delivered_at=now,
+            in_doubt_since=None,
+            claimed_by="",
+            claimed_until=None,
+            last_error="",
+        )
+        if not updated:
+            continue  # our lease ran out and another worker has the row: it will find the lead
+        lead = Lead.objects.get(pk=row.ref)
+        lead.kommo_lead_id = item.lead_id
+        if item.contact_id:
+            lead.kommo_contact_id = item.contact_id
+        lead.save(update_fields=["kommo_lead_id", "kommo_contact_id"])
+        record_event(
+            actor="system:crm",
+            action="lead.sent_to_kommo",
+            subject_id=lead.subject_id,
+            obj=lead,
+            reason="lead management in the Kommo CRM (policy §3, recipient §6)",
+            data={
+                "kommo_lead_id": item.lead_id,
+                "kommo_contact_id": item.contact_id,
+                "found_after_retry": found,
+                "merged": item.merged,
+            },
+        )
+        done.append(row.pk)
+    pacing.note_success()
+    return done
+
+
+# --- the batch ---------------------------------------------------------------------------------
+
+
+class _Batch:
+    def __init__(self, *, worker: str, client: KommoClient, sleep: Callable[[float], None]):
+        self.worker = worker
+        self.client = client
+        self.sleep = sleep
+        self.report = BatchReport()
+        self.leads: dict[int, Lead] = {}
+
+    # Every request to Kommo goes through here: a slot from the shared bucket first.
+    def _call(self, function: Callable, *args: object, **kwargs: object):
+        wait = pacing.reserve_request_slot()
+        if wait is None:
+            raise _NotSent("blocked (rate limit or outage backoff) or paused")
+        if wait > 0:
+            self.sleep(wait)
+        self.report.requests += 1
+        return function(*args, **kwargs)
+
+    def _handle(self, error: KommoError, rows: list[OutboxMessage]) -> None:
+        """Reschedule `rows` after a failed request and stop this batch (raises _Stop)."""
+        now = timezone.now()
+        self.report.retry += len(rows)
+        if isinstance(error, KommoRateLimited):
+            wait = error.retry_after or RATE_LIMIT_DEFAULT_WAIT
+            until = pacing.block_for(wait)
+            logger.warning("crm.delivery.rate_limited", extra={"retry_after": wait})
+            # 429: Kommo did nothing, nothing is in doubt.
+            _reschedule(self.worker, rows, at=until, error=str(error), in_doubt=False)
+            raise _Stop(f"rate limited for {wait:.1f} s")
+        if isinstance(error, KommoUnauthorized):
+            pacing.pause_delivery(reason=str(error))
+            logger.error("crm.delivery.paused", extra={"status": error.status})
+            # Not the rows' fault: no attempt is counted against them.
+            _reschedule(
+                self.worker, rows, at=now, error=str(error), in_doubt=False, attempted=False
+            )
+            raise _Stop("paused: Kommo refused the token")
+        # KommoUnavailable and anything unexpected: Kommo may have processed the request.
+        maybe = getattr(error, "maybe_processed", True)
+        failures = pacing.note_failure()
+        retry_after = getattr(error, "retry_after", None)
+        until = pacing.block_for(backoff_seconds(failures, retry_after=retry_after))
+        logger.warning(
+            "crm.delivery.unavailable",
+            extra={"status": error.status, "failures": failures, "rows": len(rows)},
+        )
+        _reschedule(
+            self.worker, rows, at=until, error=str(error), in_doubt=None if maybe else False
+        )
+        raise _Stop(f"Kommo unavailable, retrying at {until:%H:%M:%S}")
+
+    def run(self, rows: list[OutboxMessage]) -> None:
+        self.report.claimed = len(rows)
+        self.leads = {
+            lead.pk: lead
+            for lead in Lead.objects.filter(pk__in=[r.ref for r in rows]).select_related("subject")
+        }
+        sendable = self._screen(rows)
+        in_doubt = [r for r in sendable if r.in_doubt_since]
+        if in_doubt:
+            found = self._reconcile(in_doubt)
+            sendable = [r for r in sendable if r.pk not in found]
+        contacts = self._known_contacts(sendable)
+        waiting = list(sendable)
+        while waiting:
+            round_rows, waiting = self._plan_round(waiting, contacts)
+            self._send(round_rows, contacts)
+
+    def _screen(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+        """Rows that can be sent now; the others are settled here."""
+        sendable = []
+        for row in rows:
+            lead = self.leads.get(row.ref)
+            if lead is None:
+                _mark_dead(self.worker, row, f"lead {row.ref} no longer exists")
+                self.report.dead += 1
+            elif lead.subject and lead.subject.erased_at:
+                _mark_dead(self.worker, row, f"lead {row.ref} was erased before delivery")
+                self.report.dead += 1
+            elif lead.subject and lead.subject.restricted_at:
+                # Art. 18: stored but not otherwise processed while restricted.
+                _reschedule(
+                    self.worker,
+                    [row],
+                    at=timezone.now() + timedelta(hours=1),
+                    error="processing restricted (GDPR Art. 18): waiting",
+                    in_doubt=None,
+                )
+                self.report.retry += 1
+            elif lead.kommo_lead_id:
+                _release(
+                    self.worker,
+                    [row.pk],
+                    state=OutboxMessage.State.DELIVERED,
+                    delivered_at=timezone.now(),
+                    in_doubt_since=None,
+                )
+                self.report.delivered += 1
+            else:
+                sendable.append(row)
+        return sendable
+
+    def _reconcile(self, rows: list[OutboxMessage]) -> set[int]:
+        """Find in Kommo the leads an earlier, interrupted attempt created (by our tag)."""
+        by_lead = {row.ref: row for row in rows}
+        since = min(row.in_doubt_since for row in rows) - RECONCILE_MARGIN
+        found: dict[int, CreatedLead] = {}
+        page = 1
+        while len(found) < len(by_lead) and page <= RECONCILE_MAX_PAGES:
+            try:
+                result = self._call(
+                    self.client.leads_created_since, int(since.timestamp()), page=page
+                )
+            except KommoError as error:
+                self._handle(error, rows)
+            for kommo_lead in result.leads:
+                for tag in kommo_lead.tags:
+                    lead_id = lead_id_from_marker(tag)
+                    if lead_id in by_lead and lead_id not in found:
+                        found[lead_id] = CreatedLead(
+                            request_id=str(lead_id),
+                            lead_id=kommo_lead.id,
+                            contact_id=kommo_lead.contact_ids[0]
+                            if kommo_lead.contact_ids
+                            else None,
+                        )
+            if not result.has_next:
+                break
+            page += 1
+        done = _record_delivered(
+            self.worker, {str(k): v for k, v in by_lead.items()}, found.values(), found=True
+        )
+        self.report.delivered += len(done)
+        self.report.reconciled += len(done)
+        self.report.delivered_ids.extend(by_lead[int(c.request_id)].ref for c in found.values())
+        if found:
+            logger.info("crm.delivery.reconciled", extra={"found": len(found)})
+        # Not found: the interrupted attempt never created them; they are sent normally.
+        _mine(self.worker, [r.pk for r in rows if r.ref not in found]).update(in_doubt_since=None)
+        return {row.pk for row in rows if row.ref in found}
+
+    def _known_contacts(self, rows: list[OutboxMessage]) -> dict[int, int]:
+        """subject id -> the Kommo contact an earlier lead of the same person got."""
+        subject_ids = {self.leads[r.ref].subject_id for r in rows} - {None}
+        known: dict[int, int] = {}
+        for subject_id, contact_id in (
+            Lead.objects.filter(subject_id__in=subject_ids, kommo_contact_id__isnull=False)
+            .order_by("created_at")
+            .values_list("subject_id", "kommo_contact_id")
+        ):
+            known[subject_id] = contact_id
+        return known
+
+    def _plan_round(
+        self, rows: list[OutboxMessage], contacts: dict[int, int]
+    ) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+        """One request's worth: at most one new contact per person.
+
+        Kommo's duplicate control does not compare leads within one request, so two leads of
+        a new person in one request would create two contacts. The second waits for the
+        next request, which links it to the contact the first one created.
+        """
+        this_round: list[OutboxMessage] = []
+        later: list[OutboxMessage] = []
+        new_people: set[int] = set()
+        for row in rows:
+            subject_id = self.leads[row.ref].subject_id
+            if subject_id is None or subject_id in contacts:
+                this_round.append(row)
+            elif subject_id not in new_people:
+                new_people.add(subject_id)
+                this_round.append(row)
+            else:
+                later.append(row)
+        return this_round, later
+
+    def _send(self, rows: list[OutboxMessage], contacts: dict[int, int]) -> None:
+        by_request = {str(row.ref): row for row in rows}
+        leads = [
+            lead_to_kommo(
+                self.leads[row.ref], contact_id=contacts.get(self.leads[row.ref].subject_id)
+            )
+            for row in rows
+        ]
+        _mark_in_doubt(self.worker, rows)
+        _fault("before_call")
+        try:
+            created = self._create(leads)
+        except _NotSent:
+            _mine(self.worker, [r.pk for r in rows]).update(in_doubt_since=None)
+            raise
+        except KommoRejected as error:
+            self._rejected(error, rows, contacts)
+            return
+        except KommoError as error:
+            self._handle(error, rows)
+        _fault("after_call")
+        done = _record_delivered(self.worker, by_request, created, found=False)
+        _fault("after_commit")
+        self.report.delivered += len(done)
+        self.report.delivered_ids.extend(
+            by_request[c.request_id].ref for c in created if c.request_id in by_request
+        )
+        for item in created:
+            row = by_request.get(item.request_id)
+            if row is not None and item.contact_id:
+                contacts.setdefault(self.leads[row.ref].subject_id, item.contact_id)
+        answered = {c.request_id for c in created}
+        missing = [row for key, row in by_request.items() if key not in answered]
+        if missing:
+            # Kommo answered 2xx without these: whether they exist is unknown, so look first.
+            self.report.retry += len(missing)
+            _reschedule(
+                self.worker,
+                missing,
+                at=timezone.now() + timedelta(seconds=backoff_seconds(1)),
+                error="Kommo's answer did not mention this lead",
+                in_doubt=None,
+            )
+
+    def _create(self, leads: list[LeadIn]) -> list[CreatedLead]:
+        if settings.KOMMO_MODE == "unsorted":
+            return self._call(
+                self.client.create_unsorted_forms,
+                [(lead, form_metadata(self.leads[int(lead.request_id)])) for lead in leads],
+                source_uid=SOURCE_UID,
+                source_name=SOURCE_NAME,
+            )
+        return self._call(self.client.create_leads_complex, leads)
+
+    def _rejected(
+        self, error: KommoRejected, rows: list[OutboxMessage], contacts: dict[int, int]
+    ) -> None:
+        """A 4xx creates nothing. Dead-letter the named items; resend the others."""
+        _mine(self.worker, [r.pk for r in rows]).update(in_doubt_since=None)
+        problems = error.problems_by_request_id()
+        named = [row for row in rows if str(row.ref) in problems]
+        if named:
+            for row in named:
+                reason = "; ".join(str(p) for p in problems[str(row.ref)])
+                _mark_dead(self.worker, row, f"Kommo rejected lead {row.ref}: {reason}")
+                self.report.dead += 1
+            rest = [row for row in rows if row not in named]
+            if rest:
+                self._send(rest, contacts)
+            return
+        if len(rows) == 1:
+            _mark_dead(self.worker, rows[0], f"Kommo rejected lead {rows[0].ref}: {error}")
+            self.report.dead += 1
+            return
+        # Kommo did not say which item: send them one by one to find it.
+        for row in rows:
+            self._send([row], contacts)
+
+
+def deliver_batch(
+    *,
+    worker: str | None = None,
+    client: KommoClient | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    limit: int = MAX_LEADS_PER_REQUEST,
+) -> BatchReport:
+    """Claim and deliver up to `limit` due leads. Safe to call from any number of workers."""
+    if not kommo_configured():
+        return BatchReport(stopped="Kommo not configured")
+    if pacing.delivery_paused():
+        return BatchReport(stopped="paused: Kommo refused the token")
+    if pacing.blocked_until():
+        return BatchReport(stopped="blocked (rate limit or outage backoff)")
+    worker = worker or worker_name()
+    rows = claim_due_messages(worker=worker, limit=limit)
+    if not rows:
+        return BatchReport()
+    own_client = client is None
+    client = client or make_client()
+    batch = _Batch(worker=worker, client=client, sleep=sleep)
+    try:
+        batch.run(rows)
+    except _Stop as stop:
+        batch.report.stopped = stop.reason
+    except Exception:
+        # An unexpected failure: give the rows back now (a SimulatedCrash, like a killed
+        # process, does not pass here and leaves them to the lease).
+        _release(worker, [r.pk for r in rows])
+        logger.exception("crm.delivery.failed", extra={"rows": len(rows)})
+        raise
+    finally:
+        if own_client:
+            client.close()
+    # Anything still claimed (a stopped batch) goes back to the pool.
+    _release(worker, [r.pk for r in rows])
+    logger.info(
+        "crm.delivery.batch",
+        extra={
+            "claimed": batch.report.claimed,
+            "delivered": batch.report.delivered,
+            "dead": batch.report.dead,
+            "requests": batch.report.requests,
+        },
+    )
+    return batch.report
+
+
+def drain(
+    *,
+    worker: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_seconds: float | None = None,
+    idle_exit: bool = True,
+    poll_interval: float = 1.0,
+) -> BatchReport:
+    """The worker loop: deliver until nothing is pending (or forever with idle_exit=False)."""
+    total = BatchReport()
+    started = time.monotonic()
+    worker = worker or worker_name()
+    while max_seconds is None or time.monotonic() - started < max_seconds:
+        report = deliver_batch(worker=worker, sleep=sleep)
+        for name in ("claimed", "delivered", "dead", "retry", "reconciled", "requests"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.delivered_ids.extend(report.delivered_ids)
+        total.stopped = report.stopped
+        if report.claimed:
+            continue
+        until = pacing.blocked_until()
+        if until is not None:
+            sleep(max(0.05, (until - timezone.now()).total_seconds()))
+            continue
+        if report.stopped:  # paused or not configured: nothing to do until staff act
+            if idle_exit:
+                return total
+            sleep(poll_interval)
+            continue
+        next_due = (
+            OutboxMessage.objects.filter(
+                kind=OutboxMessage.Kind.CRM_LEAD, state=OutboxMessage.State.PENDING
+            )
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        if next_due is None and idle_exit:
+            return total
+        wait = poll_interval
+        if next_due is not None:
+            wait = min(poll_interval, max(0.01, (next_due - timezone.now()).total_seconds()))
+        sleep(wait)
+    return total
+
+
+def deliver_message(*, message_id: int) -> str:
+    """Task entry point: deliver the batch this row is in (or the row itself, for email)."""
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return f"outbox message {message_id} does not exist"
+    if message.state != OutboxMessage.State.PENDING:
+        return f"outbox message {message_id} is already {message.state}"
+    if message.kind == OutboxMessage.Kind.SALES_NOTIFICATION:
+        from .notifications import send_sales_notification
+
+        return send_sales_notification(message_id=message_id)
+    if not kommo_configured():
+        return "waiting: Kommo not configured"
+    return str(deliver_batch())

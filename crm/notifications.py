@@ -1,0 +1,73 @@
+"""Tell sales a lead arrived: an email with a link to the back office, no personal data.
+
+Mail travels through systems the register does not name as recipients, so the subject
+and body carry only the lead's number and a link; the details are behind the staff login.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from leadkeeper.logging import redact
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def lead_admin_url(lead_id: int) -> str:
+    path = reverse("admin:capture_lead_change", args=[lead_id])
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def notification_text(lead_id: int) -> tuple[str, str]:
+    subject = f"New website lead #{lead_id}"
+    body = (
+        f"A new consultation request (lead #{lead_id}) has arrived on the website.\n\n"
+        f"Open it in the back office: {lead_admin_url(lead_id)}\n\n"
+        "Contact details are shown there only, after you sign in.\n"
+    )
+    return subject, body
+
+
+def send_sales_notification(*, message_id: int) -> str:
+    message = OutboxMessage.objects.filter(
+        pk=message_id,
+        kind=OutboxMessage.Kind.SALES_NOTIFICATION,
+        state=OutboxMessage.State.PENDING,
+    ).first()
+    if message is None:
+        return f"notification {message_id} is not pending"
+    if not settings.SALES_EMAIL:
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.State.DELIVERED,
+            delivered_at=timezone.now(),
+            last_error="SALES_EMAIL not set: nobody to tell",
+        )
+        return "skipped: SALES_EMAIL not set"
+    subject, body = notification_text(message.ref)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [settings.SALES_EMAIL])
+    except Exception as error:  # SMTP failures come in many types; all mean "try later"
+        delay = min(3600, 30 * 2**message.attempts)
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=F("attempts") + 1,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            last_error=redact(f"{type(error).__name__}: {error}")[:2000],
+        )
+        logger.warning(
+            "crm.notify.failed", extra={"message_id": message.pk, "lead_id": message.ref}
+        )
+        return f"failed, retrying in {delay} s"
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.DELIVERED, delivered_at=timezone.now(), last_error=""
+    )
+    logger.info("crm.notify.sent", extra={"message_id": message.pk, "lead_id": message.ref})
+    return "sent"

@@ -1,0 +1,189 @@
+"""A thin typed client for the part of Kommo's API v4 we use (STYLE §5).
+
+Every call has a timeout, takes and returns typed payloads, and turns any failure into a
+KommoError subclass. Pacing under Kommo's 7 requests/s is the caller's job (crm.pacing):
+this client makes exactly one HTTP request per method call, so callers can count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from .errors import KommoError, from_response, from_transport
+from .payloads import (
+    MAX_LEADS_PER_REQUEST,
+    CreatedLead,
+    FormMetadata,
+    KommoLead,
+    LeadIn,
+    LeadsPage,
+)
+
+# developers.kommo.com/reference/complex-leads
+LEADS_COMPLEX = "/api/v4/leads/complex"
+# developers.kommo.com/reference/incoming-leads (Add incoming leads from the type form)
+UNSORTED_FORMS = "/api/v4/leads/unsorted/forms"
+# developers.kommo.com/reference/leads-list
+LEADS = "/api/v4/leads"
+# developers.kommo.com/reference/contacts-list
+CONTACTS = "/api/v4/contacts"
+
+PAGE_LIMIT = 250  # Kommo's maximum page size for lists
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+
+class KommoClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        access_token: str,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={
+                "Authorization": f"Bearer {access_token}",
+                "Accept": "application/json",
+                "User-Agent": "leadkeeper/0.1 (+kommo integration)",
+            },
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def __enter__(self) -> KommoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- transport -----------------------------------------------------------------------
+
+    def _request(self, method: str, endpoint: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, endpoint, **kwargs)
+        except httpx.TransportError as error:
+            raise from_transport(error, endpoint=endpoint) from error
+        if response.status_code == 204:  # Kommo answers an empty list with 204 No Content
+            return None
+        if not response.is_success:
+            raise from_response(response, endpoint=endpoint)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise KommoError(
+                f"Kommo {endpoint} answered {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+            ) from error
+
+    # --- writes --------------------------------------------------------------------------
+
+    def create_leads_complex(self, leads: Sequence[LeadIn]) -> list[CreatedLead]:
+        """Create up to 50 leads, each with its one contact, in one request."""
+        _check_batch(leads)
+        body = self._request("POST", LEADS_COMPLEX, json=[lead.to_complex() for lead in leads])
+        created: list[CreatedLead] = []
+        for item in body or []:
+            request_ids = item.get("request_id") or []
+            if isinstance(request_ids, str):
+                request_ids = [request_ids]
+            for request_id in request_ids:
+                created.append(
+                    CreatedLead(
+                        request_id=str(request_id),
+                        lead_id=int(item["id"]),
+                        contact_id=item.get("contact_id"),
+                        merged=bool(item.get("merged")),
+                    )
+                )
+        return created
+
+    def create_unsorted_forms(
+        self,
+        items: Sequence[tuple[LeadIn, FormMetadata]],
+        *,
+        source_uid: str,
+        source_name: str,
+    ) -> list[CreatedLead]:
+        """Put up to 50 leads into Incoming leads, with the form they came from."""
+        _check_batch(items)
+        payload = [
+            lead.to_unsorted(source_uid=source_uid, source_name=source_name, metadata=meta)
+            for lead, meta in items
+        ]
+        body = self._request("POST", UNSORTED_FORMS, json=payload)
+        created: list[CreatedLead] = []
+        for item in ((body or {}).get("_embedded") or {}).get("unsorted") or []:
+            embedded = item.get("_embedded") or {}
+            leads = embedded.get("leads") or []
+            contacts = embedded.get("contacts") or []
+            if not leads:
+                continue
+            created.append(
+                CreatedLead(
+                    request_id=str(item.get("request_id", "")),
+                    lead_id=int(leads[0]["id"]),
+                    contact_id=int(contacts[0]["id"]) if contacts else None,
+                )
+            )
+        return created
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def _leads_page(self, params: dict[str, Any]) -> LeadsPage:
+        body = self._request("GET", LEADS, params={"with": "contacts", **params})
+        if not body:
+            return LeadsPage(leads=(), has_next=False)
+        items = (body.get("_embedded") or {}).get("leads") or []
+        links = body.get("_links") or {}
+        return LeadsPage(
+            leads=tuple(KommoLead.from_api(item) for item in items),
+            has_next="next" in links and len(items) >= int(params.get("limit", PAGE_LIMIT)),
+        )
+
+    def search_leads(self, query: str) -> list[KommoLead]:
+        """Kommo's full-text search over filled fields; callers match exactly themselves."""
+        return list(self._leads_page({"query": query, "limit": PAGE_LIMIT}).leads)
+
+    def leads_created_since(self, timestamp: int, *, page: int = 1) -> LeadsPage:
+        return self._leads_page(
+            {
+                "filter[created_at][from]": int(timestamp),
+                "order[created_at]": "asc",
+                "limit": PAGE_LIMIT,
+                "page": page,
+            }
+        )
+
+    def leads_updated_since(self, timestamp: int, *, page: int = 1) -> LeadsPage:
+        return self._leads_page(
+            {
+                "filter[updated_at][from]": int(timestamp),
+                "order[updated_at]": "asc",
+                "limit": PAGE_LIMIT,
+                "page": page,
+            }
+        )
+
+    def find_contact_ids(self, query: str) -> list[int]:
+        """Contacts whose filled fields match `query` (a phone or an email)."""
+        body = self._request("GET", CONTACTS, params={"query": query, "limit": PAGE_LIMIT})
+        if not body:
+            return []
+        return [int(c["id"]) for c in (body.get("_embedded") or {}).get("contacts") or []]
+
+
+def _check_batch(items: Sequence[object]) -> None:
+    if not items:
+        raise ValueError("a Kommo batch needs at least one lead")
+    if len(items) > MAX_LEADS_PER_REQUEST:
+        raise ValueError(
+            f"Kommo takes at most {MAX_LEADS_PER_REQUEST} leads a request, got {len(items)}"
+        )
