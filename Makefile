@@ -30,7 +30,7 @@ env: install
 
 migrate: env
 	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py ensure_staff
+	SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py ensure_staff
 
 run: migrate
 	@echo "leadkeeper: site, worker and scheduler on http://$(HOST):$(PORT)/ (Ctrl-C stops them all)"

@@ -18,6 +18,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _forget_published_policy_versions():
+    """Each test's database starts empty; so must the per-process policy version memo."""
+    from register.selectors import _published
+
+    _published.clear()
+    yield
+    _published.clear()
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
@@ -62,9 +63,13 @@ def check_lead_rate(*, context: RequestContext) -> None:
 def _subject_for(*, phone_index: str, email_index: str) -> Subject:
     """The same person returns as the same subject: matched by phone, then by email."""
     now = timezone.now()
-    subject = Subject.objects.filter(phone_index=phone_index, erased_at__isnull=True).first()
-    if subject is None and email_index:
-        subject = Subject.objects.filter(email_index=email_index, erased_at__isnull=True).first()
+    match = Q(phone_index=phone_index)
+    if email_index:
+        match |= Q(email_index=email_index)
+    candidates = list(Subject.objects.filter(match, erased_at__isnull=True).order_by("pk")[:5])
+    subject = next((s for s in candidates if s.phone_index == phone_index), None) or next(
+        iter(candidates), None
+    )
     if subject is None:
         return Subject.objects.create(
             phone_index=phone_index,

@@ -14,7 +14,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 # Runs of digits with the separators phone numbers are written with; 7 to 15 digits is a phone.
-_PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+_PHONE_CANDIDATE = re.compile(r"(?<![\w.-])\+?\(?\d[\d\s().-]{5,}\d(?![\w:-])")
 
 
 def _mask_ip(match: re.Match[str]) -> str:
@@ -25,11 +25,12 @@ def _mask_ip(match: re.Match[str]) -> str:
     return MASK
 
 
+_DECIMAL = re.compile(r"\d+\.\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?")
 
 
 def _mask_phone(match: re.Match[str]) -> str:
-    if _DATE.fullmatch(match.group(0).strip()):
+    if _DATE.fullmatch(match.group(0).strip()) or _DECIMAL.fullmatch(match.group(0)):
         return match.group(0)
     digits = sum(ch.isdigit() for ch in match.group(0))
     return MASK if 7 <= digits <= 15 else match.group(0)

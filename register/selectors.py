@@ -55,13 +55,24 @@ def consent_digest(register: Register | None = None) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
+_published: dict[str, PolicyVersion] = {}
+
+
 def current_policy_version() -> PolicyVersion:
-    """The published version matching the register on disk (published on first ask)."""
+    """The published version matching the register on disk (published on first ask).
+
+    A published version never changes, so each process remembers it by digest: the lead
+    path asks on every submission.
+    """
     from .services import publish_policy_version
 
     digest = register_digest()
-    version = PolicyVersion.objects.filter(digest=digest).first()
-    return version or publish_policy_version()
+    version = _published.get(digest)
+    if version is None:
+        version = PolicyVersion.objects.filter(digest=digest).first() or publish_policy_version()
+        _published.clear()
+        _published[digest] = version
+    return version
 
 
 def policy_version(number: int) -> PolicyVersion | None:

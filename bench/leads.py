@@ -1,0 +1,103 @@
+"""Benchmark: the lead API under concurrent load, against a bare endpoint of the same server.
+
+    .venv/bin/python bench/leads.py                    # SQLite, gunicorn and granian
+    DATABASE_URL=postgres://... .venv/bin/python bench/leads.py --db postgres
+
+Prints, per database and server: saturated throughput of `POST /bench/bare` and of
+`POST /api/v1/leads` (the whole lead path: validation, encryption, subject, lead, consent
+proof, audit chain, outbox row, task enqueue), their ratio (target >= 0.5), and latency of
+the lead path at half its saturated load (target p99 < 100 ms).
+"""
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (  # noqa: E402
+    bench_env,
+    build_request,
+    database,
+    load,
+    migrate,
+    running_server,
+    say,
+)
+
+_counter = itertools.count(1_000_000)
+
+
+def lead_request() -> bytes:
+    n = next(_counter)
+    body = json.dumps(
+        {
+            "name": "Bench Person",
+            "phone": f"+7916{n % 10_000_000:07d}",
+            "email": f"person{n}@example.com",
+            "consent": True,
+            "utm_source": "google",
+            "utm_medium": "cpc",
+            "utm_campaign": "bench",
+            "landing_page": "https://kommoexpert.ru/?utm_source=google",
+        }
+    ).encode()
+    return build_request("POST", "/api/v1/leads", body)
+
+
+BARE = build_request("POST", "/bench/bare", b'{"name": "Bench Person"}')
+
+
+def run(db: str, server: str, workers: int, seconds: float, connections: int) -> dict:
+    with database(db) as url:
+        env = bench_env(url)
+        migrate(env)
+        with running_server(server, env, workers) as port:
+            load(port, lambda: BARE, connections=connections, seconds=1.5)  # warm-up
+            load(port, lead_request, connections=connections, seconds=1.5)
+            bare = load(port, lambda: BARE, connections=connections, seconds=seconds)
+            leads = load(port, lead_request, connections=connections, seconds=seconds)
+            half = load(
+                port,
+                lead_request,
+                connections=connections,
+                seconds=seconds,
+                rate=leads.throughput / 2,
+            )
+    ratio = leads.throughput / bare.throughput
+    say(f"--- {db}, {server} ({workers} workers, {connections} connections) ---")
+    say(bare.line("bare endpoint, saturated"))
+    say(leads.line("lead API, saturated"))
+    say(half.line(f"lead API at half load ({leads.throughput / 2:.0f}/s)"))
+    say(
+        f"lead/bare throughput ratio: {ratio:.2f} (target >= 0.5); "
+        f"p99 at half load {half.percentile(99):.1f} ms (target < 100 ms)"
+    )
+    say()
+    return {
+        "db": db,
+        "server": server,
+        "ratio": ratio,
+        "p99_half": half.percentile(99),
+        "leads_per_s": leads.throughput,
+        "bare_per_s": bare.throughput,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], action="append")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], action="append")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    for db in args.db or ["sqlite"]:
+        for server in args.server or ["gunicorn", "granian"]:
+            run(db, server, args.workers, args.seconds, args.connections)
+
+
+if __name__ == "__main__":
+    main()
