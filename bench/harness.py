@@ -204,7 +204,7 @@ async def _load(
     async def worker(index: int) -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        next_at = time.perf_counter() + random.random() * interval  # noqa: S311
+        next_at = time.perf_counter() + random.random() * interval
         while True:
             now = time.perf_counter()
             if now >= stop_at:
