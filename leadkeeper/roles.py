@@ -10,6 +10,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "capture.change_lead",
         "consent.view_consentrecord",
         "crm.view_outboxmessage",
+        "crm.change_outboxmessage",  # the "retry now" action on dead letters
+        "crm.view_kommostate",
+        "crm.change_kommostate",  # "resume Kommo delivery" after a 401/403 pause
+        "crm.view_kommoevent",
         "booking.view_booking",
     ],
     "marketing": ["analytics.view_reports"],
@@ -25,6 +29,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "booking.view_booking",
         "audit.view_auditevent",
         "crm.view_outboxmessage",
+        "crm.view_kommostate",
+        "crm.view_kommoevent",
         "register.view_policyversion",
         "analytics.view_reports",
     ],

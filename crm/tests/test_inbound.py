@@ -1,0 +1,191 @@
+"""Kommo's changes flowing back: the webhook endpoint and the poll."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from crm.delivery import deliver_batch
+from crm.inbound import poll_changes
+from crm.models import KommoEvent, KommoState
+
+from .factories import make_lead
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cret-path-token-0123456789"
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def hook(settings, client):
+    settings.KOMMO_WEBHOOK_SECRET = SECRET
+
+    def post(data: dict, secret: str = SECRET):
+        return client.post(f"/hooks/kommo/{secret}/", data)
+
+    return post
+
+
+def _delivered_lead(kommo_lead_id: int = 900001, kommo_contact_id: int = 800001, **fields):
+    lead = make_lead(**fields)
+    lead.kommo_lead_id, lead.kommo_contact_id = kommo_lead_id, kommo_contact_id
+    lead.retention_from = lead.created_at = T0 - timedelta(days=30)
+    lead.save()
+    lead.subject.last_interaction_at = T0 - timedelta(days=30)
+    lead.subject.save()
+    return lead
+
+
+def _status(kommo_id: int, status_id: int, at: datetime) -> dict:
+    return {
+        "leads[status][0][id]": str(kommo_id),
+        "leads[status][0][status_id]": str(status_id),
+        "leads[status][0][pipeline_id]": "7000",
+        "leads[status][0][old_status_id]": "1001",
+        "leads[status][0][last_modified]": str(int(at.timestamp())),
+        "account[subdomain]": "kommoexpert",
+        "account[id]": "31000000",
+    }
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_won_deal_marks_the_client_and_moves_the_clocks(hook):
+    lead = _delivered_lead()
+
+    response = hook(_status(900001, 142, T0))
+
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert lead.crm_status == "won"
+    assert lead.won_at == T0
+    assert lead.retention_from == T0
+    lead.subject.refresh_from_db()
+    assert lead.subject.last_interaction_at == T0
+    event = KommoEvent.objects.get()
+    assert (event.kommo_id, event.status_id, event.outcome) == (900001, 142, "applied")
+    assert AuditEvent.objects.filter(action="lead.updated_from_kommo").count() == 1
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_the_same_webhook_twice_changes_nothing_the_second_time(hook):
+    lead = _delivered_lead()
+    hook(_status(900001, 142, T0))
+    hook(_status(900001, 142, T0))
+
+    assert KommoEvent.objects.count() == 1
+    assert AuditEvent.objects.filter(action="lead.updated_from_kommo").count() == 1
+    lead.refresh_from_db()
+    assert lead.won_at == T0
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_late_older_stage_change_does_not_overwrite_a_newer_one(hook):
+    lead = _delivered_lead()
+    hook(_status(900001, 143, T0))
+    hook(_status(900001, 1002, T0 - timedelta(minutes=5)))
+    lead.refresh_from_db()
+    assert lead.crm_status == "lost"
+
+
+def test_a_wrong_secret_is_404_and_stores_nothing(hook):
+    lead = _delivered_lead()
+    response = hook(_status(900001, 142, T0), secret="wrong")
+    assert response.status_code == 404
+    assert not KommoEvent.objects.exists()
+    lead.refresh_from_db()
+    assert lead.crm_status == "" and lead.won_at is None
+
+
+def test_without_a_configured_secret_the_hook_does_not_exist(client, settings):
+    settings.KOMMO_WEBHOOK_SECRET = ""
+    assert client.post("/hooks/kommo/anything/", _status(1, 142, T0)).status_code == 404
+
+
+def test_unknown_ids_and_malformed_bodies_are_acknowledged(hook, client):
+    assert hook(_status(123456789, 142, T0)).status_code == 200
+    assert KommoEvent.objects.get().outcome == "unknown"
+    assert hook({"leads[status][x]": "garbage", "nonsense": "1"}).status_code == 200
+    response = client.post(
+        f"/hooks/kommo/{SECRET}/", data=b"\xff\xfe{not a form", content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert KommoEvent.objects.count() == 1
+
+
+def test_get_is_not_allowed(hook, client):
+    assert client.get(f"/hooks/kommo/{SECRET}/").status_code == 405
+
+
+@time_machine.travel(T0 + timedelta(days=2), tick=False)
+def test_a_note_or_contact_edit_counts_as_an_interaction(hook):
+    lead = _delivered_lead()
+    note_at = T0 + timedelta(days=1)
+    hook(
+        {
+            "leads[note][0][note][element_id]": "900001",
+            "leads[note][0][note][element_type]": "2",
+            "leads[note][0][note][date_create]": str(int(note_at.timestamp())),
+        }
+    )
+    lead.refresh_from_db()
+    assert lead.retention_from == note_at
+
+    contact_at = T0 + timedelta(days=1, hours=3)
+    hook(
+        {
+            "contacts[update][0][id]": "800001",
+            "contacts[update][0][last_modified]": str(int(contact_at.timestamp())),
+        }
+    )
+    lead.refresh_from_db()
+    lead.subject.refresh_from_db()
+    assert lead.retention_from == lead.subject.last_interaction_at == contact_at
+
+
+@time_machine.travel(T0 + timedelta(days=200), tick=False)
+def test_contract_completion_date_set_in_kommo_starts_the_contract_clock(hook):
+    lead = _delivered_lead()
+    completed = datetime(2027, 3, 31, tzinfo=UTC)
+    hook(
+        {
+            "leads[update][0][id]": "900001",
+            "leads[update][0][status_id]": "142",
+            "leads[update][0][last_modified]": str(int(T0.timestamp())),
+            "leads[update][0][custom_fields][0][id]": "555",
+            "leads[update][0][custom_fields][0][name]": "Contract completed",
+            "leads[update][0][custom_fields][0][values][0][value]": str(int(completed.timestamp())),
+        }
+    )
+    lead.refresh_from_db()
+    assert lead.contract_completed_at == completed
+    assert lead.won_at == T0
+
+
+def test_an_interaction_in_the_future_is_clamped_to_now(hook):
+    lead = _delivered_lead()
+    hook(_status(900001, 1002, timezone.now() + timedelta(days=365)))
+    lead.refresh_from_db()
+    assert lead.retention_from <= timezone.now()
+
+
+def test_the_poll_applies_changes_made_in_kommo(kommo):
+    lead = make_lead()
+    other = make_lead(name="Anna", phone="+79035550000", email="anna@example.com")
+    deliver_batch()
+    lead.refresh_from_db()
+    kommo.set_status(lead.kommo_lead_id, 142)
+    # A lead that someone else created in Kommo is not ours: skipped.
+    kommo.leads[1] = dict(kommo.lead_by_marker(f"lk-{other.pk}"), id=1, tags=[])
+
+    report = poll_changes(sleep=lambda s: None)
+
+    assert report.applied == 2 and report.skipped == 1
+    lead.refresh_from_db()
+    assert lead.crm_status == "won" and lead.won_at is not None
+    assert KommoState.objects.get(pk=1).poll_cursor is not None
+    # Polling again finds the same changes: nothing is applied twice.
+    again = poll_changes(sleep=lambda s: None)
+    assert again.applied == 0 and again.duplicate == 2
