@@ -84,6 +84,25 @@ def _subject_for(*, phone_index: str, email_index: str) -> Subject:
     return subject
 
 
+def check_turnstile(*, token: str, context: RequestContext) -> bool:
+    """True when Turnstile is off, passes, or cannot be reached (a lead beats a perfect filter)."""
+    if not settings.TURNSTILE_SECRET_KEY:
+        return True
+    from integrations.turnstile.client import TurnstileClient
+    from integrations.turnstile.errors import TurnstileRejected, TurnstileUnavailable
+
+    try:
+        TurnstileClient(secret_key=settings.TURNSTILE_SECRET_KEY).verify(
+            token=token, remote_ip=context.ip
+        )
+    except TurnstileRejected as error:
+        logger.info("capture.turnstile.rejected", extra={"codes": ",".join(error.codes)})
+        return False
+    except TurnstileUnavailable:
+        logger.warning("capture.turnstile.unavailable")
+    return True
+
+
 @transaction.atomic(durable=True)
 def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Lead:
     """Store a consented lead with everything it needs, in one transaction (DESIGN flow 2).

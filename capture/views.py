@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from .errors import RateLimited
 from .forms import WebLeadForm, sign_render_time
 from .models import Lead
 from .selectors import lead_for_thanks
-from .services import LeadData, capture_lead, check_lead_rate
+from .services import LeadData, capture_lead, check_lead_rate, check_turnstile
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,12 @@ def _landing(
     return render(
         request,
         "capture/landing.html",
-        {"form": form, "consent_text": form_consent_text(), "notice": notice},
+        {
+            "form": form,
+            "consent_text": form_consent_text(),
+            "notice": notice,
+            "turnstile_site_key": settings.TURNSTILE_SITE_KEY,
+        },
         status=status,
     )
 
@@ -55,6 +61,10 @@ def contact(request: HttpRequest) -> HttpResponse:
         # Naive bots get the thank-you page and we store nothing; people never hit this.
         logger.info("capture.lead.bot_trap")
         return redirect("capture:thanks")
+    if form.is_valid() and not check_turnstile(
+        token=request.POST.get("cf-turnstile-response", ""), context=context
+    ):
+        form.add_error(None, _("Please complete the anti-spam check and send the form again."))
     if not form.is_valid():
         form.data = form.data.copy()
         form.data["rendered_at"] = sign_render_time()

@@ -158,3 +158,33 @@ def test_proof_of_form_consent_records_how_it_was_given(client):
     assert record.method == "web form checkbox"
     assert record.user_agent == CHROME_DESKTOP
     assert OutboxMessage.objects.get().ref == Lead.objects.get().pk
+
+
+def test_turnstile_when_configured_rejects_a_failed_check(client, settings, monkeypatch):
+    from integrations.turnstile.errors import TurnstileRejected
+
+    settings.TURNSTILE_SITE_KEY = "site"
+    settings.TURNSTILE_SECRET_KEY = "secret"
+
+    def verify(self, *, token, remote_ip=""):
+        raise TurnstileRejected(["invalid-input-response"])
+
+    monkeypatch.setattr("integrations.turnstile.client.TurnstileClient.verify", verify)
+    assert 'data-sitekey="site"' in client.get("/").content.decode()
+    response = _post(client)
+    assert response.status_code == 422
+    assert "anti-spam check" in response.content.decode()
+    assert Lead.objects.count() == 0
+
+
+def test_turnstile_outage_does_not_lose_the_lead(client, settings, monkeypatch):
+    from integrations.turnstile.errors import TurnstileUnavailable
+
+    settings.TURNSTILE_SECRET_KEY = "secret"
+
+    def verify(self, *, token, remote_ip=""):
+        raise TurnstileUnavailable("siteverify answered 502")
+
+    monkeypatch.setattr("integrations.turnstile.client.TurnstileClient.verify", verify)
+    assert _post(client).status_code == 302
+    assert Lead.objects.count() == 1
