@@ -1,0 +1,61 @@
+"""Sales hear about each new lead by email: a link, never the person's data."""
+
+import pytest
+from django.core import mail
+
+from capture.services import capture_lead
+from capture.tests.factories import lead_data, request_context
+from crm.delivery import deliver_message
+from crm.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_lead_emails_sales_a_back_office_link_without_personal_data(settings):
+    settings.SALES_EMAIL = "sales@kommoexpert.ru"
+    settings.SITE_URL = "https://kommoexpert.ru"
+    lead = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+    notice = OutboxMessage.objects.get(kind="crm.notify", ref=lead.pk)
+
+    assert deliver_message(message_id=notice.pk) == "sent"
+
+    (email,) = mail.outbox
+    assert email.to == ["sales@kommoexpert.ru"]
+    assert email.subject == f"New website lead #{lead.pk}"
+    assert f"https://kommoexpert.ru/admin/capture/lead/{lead.pk}/change/" in email.body
+    for personal in ("Ivan", "Petrov", "+7916", "9161234567", "example.com", "95.31.18"):
+        assert personal not in email.subject and personal not in email.body
+    notice.refresh_from_db()
+    assert notice.state == "delivered"
+    # Sent once: the task running again does nothing.
+    assert "already delivered" in deliver_message(message_id=notice.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_sales_email_goes_out_even_while_kommo_is_not_configured(settings):
+    settings.SALES_EMAIL = "sales@kommoexpert.ru"
+    settings.KOMMO_BASE_URL = settings.KOMMO_ACCESS_TOKEN = ""
+    lead = capture_lead(data=lead_data(), context=request_context(), channel="api")
+    notice = OutboxMessage.objects.get(kind="crm.notify", ref=lead.pk)
+    assert deliver_message(message_id=notice.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_a_mail_failure_is_retried_later(settings, monkeypatch):
+    settings.SALES_EMAIL = "sales@kommoexpert.ru"
+    lead = capture_lead(data=lead_data(), context=request_context(), channel="api")
+    notice = OutboxMessage.objects.get(kind="crm.notify", ref=lead.pk)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("crm.notifications.send_mail", refuse)
+    assert deliver_message(message_id=notice.pk).startswith("failed")
+    notice.refresh_from_db()
+    assert notice.state == "pending" and notice.attempts == 1 and "smtp down" in notice.last_error
+
+
+def test_without_sales_email_no_notification_is_queued(settings):
+    settings.SALES_EMAIL = ""
+    capture_lead(data=lead_data(), context=request_context(), channel="api")
+    assert not OutboxMessage.objects.filter(kind="crm.notify").exists()
