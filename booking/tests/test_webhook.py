@@ -144,7 +144,7 @@ def test_only_post_is_allowed(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cal_com_double_over_http_good_bad_and_replayed(live_server, settings):
+def test_cal_com_double_over_http_good_bad_and_replayed(live_server, settings, audit_head):
     """Deliveries over a real socket, signed exactly as Cal.com signs them."""
     settings.CALCOM_WEBHOOK_SECRET = SECRET
     body = calcom_body()

@@ -45,7 +45,8 @@ def test_the_committed_russian_catalog_is_complete_and_compiled(app):
 
 
 def test_every_word_of_the_banner_has_a_russian_version():
-    english = banner_text()
+    with translation.override("en"):
+        english = banner_text()
     with translation.override("ru"):
         russian = banner_text()
     for field in ("title", "intro", "choose", "always_on", "accept_all", "reject_all", "save"):

@@ -22,7 +22,10 @@
       }
     }
     var segs = location.pathname.split("/");
-    for (i = 2; i <= segs.length; i++) paths.push(segs.slice(0, i).join("/"));
+    for (i = 2; i < segs.length; i++) {
+      var p = segs.slice(0, i).join("/");
+      paths.push(p, p + "/");
+    }
     names.forEach(function (n) {
       domains.forEach(function (dom) {
         paths.forEach(function (p) {
