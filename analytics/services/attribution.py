@@ -95,7 +95,10 @@ def _touch_from_lead_fields(lead: Lead) -> Touch | None:
     host = referrer_host(lead.referrer) if lead.referrer else ""
     if not (any(utm.values()) or click_ids or host):
         return None
-    source = classify(utm=utm, click_ids=click_ids, referrer_host=host, site_host=site_host())
+    site = (urlsplit(lead.landing_page).hostname or "") if lead.landing_page else ""
+    source = classify(
+        utm=utm, click_ids=click_ids, referrer_host=host, site_host=site or site_host()
+    )
     landing = urlsplit(lead.landing_page).path if lead.landing_page else ""
     return Touch(None, source, landing[:500])
 

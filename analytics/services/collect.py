@@ -11,11 +11,12 @@ import datetime
 import json
 import logging
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from ..errors import InvalidEvent, MalformedBody
 from ..models import BotTally, Event
 from ..salts import today
 from ..sources import classify
-from ..visitor import consented_id_hash, site_host, visitor_key
+from ..visitor import consented_id_hash, visitor_key
 
 logger = logging.getLogger(__name__)
 
@@ -184,13 +185,15 @@ def clean_event(raw: object, *, host: str, now: datetime.datetime) -> CleanEvent
     return CleanEvent(TYPES[kind], ts, path, params, referrer_host, duration, cid)
 
 
-def _event_row(clean: CleanEvent, *, context: RequestContext, key: str, consented_id: str) -> Event:
+def _event_row(
+    clean: CleanEvent, *, context: RequestContext, key: str, consented_id: str, host: str
+) -> Event:
     utm = {name: clean.params.get(name, "") for name in UTM_FIELDS}
     click_ids = {name for name in CLICK_ID_FIELDS if normalise_click_id(clean.params.get(name))}
     is_pageview = clean.type == Event.PAGEVIEW
     if is_pageview:
         source = classify(
-            utm=utm, click_ids=click_ids, referrer_host=clean.referrer_host, site_host=site_host()
+            utm=utm, click_ids=click_ids, referrer_host=clean.referrer_host, site_host=host
         )
         query = urlencode(sorted(clean.params.items()))[:500]
     else:
@@ -248,11 +251,26 @@ def collect_events(
         for cid in cids:
             forget_consented_id(cid=cid)
     rows = [
-        _event_row(clean, context=context, key=key, consented_id=consented_id) for clean in cleaned
+        _event_row(clean, context=context, key=key, consented_id=consented_id, host=host)
+        for clean in cleaned
     ]
-    Event.objects.bulk_create(rows)
+    _store(rows)
     result.accepted = len(rows)
     return result
+
+
+def _store(rows: list[Event]) -> None:
+    """One INSERT for the batch. A beacon cannot be retried by the browser, so a lock that
+    outlasts SQLite's busy timeout (or a shared-cache table lock, which ignores it) gets
+    two more tries here before the error surfaces."""
+    for attempt in range(3):
+        try:
+            Event.objects.bulk_create(rows)
+            return
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == 2:
+                raise
+            time.sleep(0.02 * (attempt + 1))
 
 
 def count_bot_hits(*, day: datetime.date, hits: int) -> None:

@@ -33,7 +33,7 @@ def retention_cutoff(now: datetime.datetime | None = None) -> datetime.date:
 def prune_raw_events(*, now: datetime.datetime | None = None) -> int:
     cutoff = retention_cutoff(now)
     start = datetime.datetime.combine(cutoff, datetime.time(), tzinfo=datetime.UTC)
-    days = sorted({ts.date() for ts in Event.objects.filter(ts__lt=start).dates("ts", "day")})
+    days = sorted(Event.objects.filter(ts__lt=start).dates("ts", "day"))
     for day in days:
         status = RollupDay.objects.filter(day=day).first()
         if status is None or not status.raw_pruned:

@@ -326,7 +326,7 @@ def rebuild_day(*, day: datetime.date) -> RollupDay:
         status, _ = RollupDay.objects.update_or_create(
             day=day, defaults={"built_at": timezone.now()}
         )
-    logger.info("analytics.rollup.rebuilt", extra={"day": day.isoformat(), "visits": len(visits)})
+    logger.debug("analytics.rollup.rebuilt", extra={"day": day.isoformat(), "visits": len(visits)})
     return status
 
 
