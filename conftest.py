@@ -6,6 +6,10 @@ import shutil
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PERSON_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -47,11 +51,18 @@ def chromium():
 
 
 @pytest.fixture
-def browser_page(chromium, live_server):
+def browser_page(request, chromium, live_server):
     """A fresh browser context whose every request to a host other than the live server is
     answered locally (never sent) and recorded in `page.third_party_requests`."""
+    # A person's browser: headless Chromium announces itself as HeadlessChrome, which the
+    # bot detector rightly drops from analytics.
     context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        # `@pytest.mark.headless_user_agent` keeps Chromium's own, for tests about bots.
+        user_agent=None
+        if request.node.get_closest_marker("headless_user_agent")
+        else PERSON_USER_AGENT,
     )
     page = context.new_page()
     page.third_party_requests = []
@@ -68,5 +79,16 @@ def browser_page(chromium, live_server):
         return route_request.fulfill(status=200, body=body, content_type=content_type)
 
     context.route("**/*", route)
+    in_flight: set = set()
+    context.on("request", lambda r: r.url.startswith(live_server.url) and in_flight.add(r))
+    context.on("requestfinished", lambda r: in_flight.discard(r))
+    context.on("requestfailed", lambda r: in_flight.discard(r))
     yield page
+    # Leaving the page fires the analytics beacon; let our server answer every request
+    # before the test database is flushed under it.
+    page.goto("about:blank")
+    for _ in range(100):
+        if not in_flight:
+            break
+        page.wait_for_timeout(20)
     context.close()

@@ -11,6 +11,15 @@ os.environ.setdefault("LEAD_MIN_FILL_SECONDS", "3")
 
 from .settings import *  # noqa: F403
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: browser tests' live server answers from another thread,
+    # and a file database makes a concurrent writer wait instead of failing "table is locked".
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"leadkeeper-test-{os.getpid()}.sqlite3")
+    }
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 STORAGES = {

@@ -60,7 +60,7 @@ def test_the_script_sends_a_page_view_and_the_visible_time(browser_page, live_se
     _stop_collecting(page)
 
     assert _wait_for(page, lambda: Event.objects.filter(type=Event.ENGAGEMENT).count() == 2)
-    assert _wait_for(page, lambda: Event.objects.filter(type=Event.PAGEVIEW).count() == 3)
+    assert _wait_for(page, lambda: Event.objects.filter(type=Event.PAGEVIEW).count() >= 3)
     views = list(Event.objects.filter(type=Event.PAGEVIEW).order_by("ts", "id"))
     assert [v.path for v in views] == ["/", "/second-page/", "/privacy/"]
     landing = views[0]
@@ -78,6 +78,7 @@ def test_the_script_sends_a_page_view_and_the_visible_time(browser_page, live_se
     assert page.third_party_requests == []
 
 
+@pytest.mark.headless_user_agent
 def test_headless_chrome_is_counted_as_a_bot_not_a_visit(browser_page, live_server):
     page = browser_page
     with page.expect_response(lambda r: _is_collect(r.request)) as answer:
