@@ -114,8 +114,21 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+_clients: dict[tuple[str, str], KommoClient] = {}
+_clients_lock = threading.Lock()
+
+
 def make_client() -> KommoClient:
     return KommoClient(base_url=settings.KOMMO_BASE_URL, access_token=settings.KOMMO_ACCESS_TOKEN)
+
+
+def shared_client() -> KommoClient:
+    """One client per process and configuration: its connection pool (and TLS) is reused."""
+    key = (settings.KOMMO_BASE_URL, settings.KOMMO_ACCESS_TOKEN)
+    with _clients_lock:
+        if key not in _clients:
+            _clients[key] = make_client()
+        return _clients[key]
 
 
 def backoff_seconds(attempt: int, *, retry_after: float | None = None) -> float:
@@ -192,54 +205,85 @@ def _mark_dead(worker: str, row: OutboxMessage, reason: str) -> None:
     logger.warning("crm.delivery.dead", extra={"message_id": row.pk, "lead_id": row.ref})
 
 
-def _mark_in_doubt(worker: str, rows: list[OutboxMessage]) -> None:
-    """Committed before the request: if we die after Kommo accepted, the next try looks first."""
-    now = timezone.now()
-    _mine(worker, [row.pk for row in rows]).update(in_doubt_since=now)
+def _reserve_and_mark_in_doubt(worker: str, rows: list[OutboxMessage]) -> float:
+    """Reserve a request slot and mark the rows in doubt, committed before the request.
+
+    If we die after Kommo accepted, the next try looks for the leads first. One write
+    transaction for both, so workers on SQLite queue for the write lock once per request.
+    """
+    with transaction.atomic():
+        wait = pacing.reserve_request_slot()
+        if wait is None:
+            raise _NotSent("blocked (rate limit or outage backoff) or paused")
+        now = timezone.now()
+        _mine(worker, [row.pk for row in rows]).update(in_doubt_since=now)
     for row in rows:
         row.in_doubt_since = now
+    return wait
+
+
+def _store_kommo_ids(leads: list[Lead]) -> None:
+    """One prepared UPDATE run for every lead (bulk_update's CASE costs more than the call)."""
+    meta = Lead._meta
+    table = connection.ops.quote_name(meta.db_table)
+    lead_col = connection.ops.quote_name(meta.get_field("kommo_lead_id").column)
+    contact_col = connection.ops.quote_name(meta.get_field("kommo_contact_id").column)
+    pk_col = connection.ops.quote_name(meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {lead_col} = %s, {contact_col} = %s WHERE {pk_col} = %s",  # noqa: S608 - identifiers from model meta, values bound
+            [(lead.kommo_lead_id, lead.kommo_contact_id, lead.pk) for lead in leads],
+        )
 
 
 @transaction.atomic
 def _record_delivered(
-    worker: str, rows: dict[str, OutboxMessage], created: Iterable[CreatedLead], *, found: bool
+    worker: str,
+    rows: dict[str, OutboxMessage],
+    created: Iterable[CreatedLead],
+    *,
+    leads: dict[int, Lead],
+    found: bool,
 ) -> list[int]:
     """Kommo's ids onto the leads and the rows delivered, in one transaction."""
     now = timezone.now()
-    done: list[int] = []
-    for item in created:
-        row = rows.get(item.request_id)
-        if row is None:
+    answered = {item.request_id: item for item in created if item.request_id in rows}
+    # Rows whose lease ran out went to another worker: it will find the lead by its tag.
+    still_mine = set(_mine(worker, [rows[key].pk for key in answered]).values_list("pk", flat=True))
+    done = [rows[key].pk for key in answered if rows[key].pk in still_mine]
+    if not done:
+        return []
+    OutboxMessage.objects.filter(pk__in=done).update(
+        state=OutboxMessage.State.DELIVERED,
+        delivered_at=now,
+        in_doubt_since=None,
+        claimed_by="",
+        claimed_until=None,
+        last_error="",
+    )
+    updated: list[Lead] = []
+    for key, item in answered.items():
+        if rows[key].pk not in still_mine:
             continue
-        updated = _mine(worker, [row.pk]).update(
-            state=OutboxMessage.State.DELIVERED,
-            delivered_at=now,
-            in_doubt_since=None,
-            claimed_by="",
-            claimed_until=None,
-            last_error="",
-        )
-        if not updated:
-            continue  # our lease ran out and another worker has the row: it will find the lead
-        lead = Lead.objects.get(pk=row.ref)
+        lead = leads[rows[key].ref]
         lead.kommo_lead_id = item.lead_id
-        if item.contact_id:
-            lead.kommo_contact_id = item.contact_id
-        lead.save(update_fields=["kommo_lead_id", "kommo_contact_id"])
-        record_event(
-            actor="system:crm",
-            action="lead.sent_to_kommo",
-            subject_id=lead.subject_id,
-            obj=lead,
-            reason="lead management in the Kommo CRM (policy §3, recipient §6)",
-            data={
-                "kommo_lead_id": item.lead_id,
-                "kommo_contact_id": item.contact_id,
-                "found_after_retry": found,
-                "merged": item.merged,
-            },
-        )
-        done.append(row.pk)
+        lead.kommo_contact_id = item.contact_id or lead.kommo_contact_id
+        updated.append(lead)
+    _store_kommo_ids(updated)
+    # One event per request, not per lead: the audit chain is a single serialised writer,
+    # and 50 appends would cost more than the request itself. Each lead's own proof is
+    # its kommo_lead_id and its outbox row's delivered_at; the event lists them all.
+    record_event(
+        actor="system:crm",
+        action="leads.sent_to_kommo",
+        reason="lead management in the Kommo CRM (policy §3, recipient §6)",
+        data={
+            "lead_ids": [lead.pk for lead in updated],
+            "subject_ids": sorted({lead.subject_id for lead in updated if lead.subject_id}),
+            "kommo_lead_ids": [lead.kommo_lead_id for lead in updated],
+            "found_after_retry": found,
+        },
+    )
     pacing.note_success()
     return done
 
@@ -255,11 +299,12 @@ class _Batch:
         self.report = BatchReport()
         self.leads: dict[int, Lead] = {}
 
-    # Every request to Kommo goes through here: a slot from the shared bucket first.
-    def _call(self, function: Callable, *args: object, **kwargs: object):
-        wait = pacing.reserve_request_slot()
+    # Every request to Kommo goes through here, after a slot from the shared bucket.
+    def _call(self, function: Callable, *args: object, wait: float | None = None, **kwargs):
         if wait is None:
-            raise _NotSent("blocked (rate limit or outage backoff) or paused")
+            wait = pacing.reserve_request_slot()
+            if wait is None:
+                raise _NotSent("blocked (rate limit or outage backoff) or paused")
         if wait > 0:
             self.sleep(wait)
         self.report.requests += 1
@@ -377,7 +422,11 @@ class _Batch:
                 break
             page += 1
         done = _record_delivered(
-            self.worker, {str(k): v for k, v in by_lead.items()}, found.values(), found=True
+            self.worker,
+            {str(k): v for k, v in by_lead.items()},
+            found.values(),
+            leads=self.leads,
+            found=True,
         )
         self.report.delivered += len(done)
         self.report.reconciled += len(done)
@@ -431,20 +480,17 @@ class _Batch:
             )
             for row in rows
         ]
-        _mark_in_doubt(self.worker, rows)
+        wait = _reserve_and_mark_in_doubt(self.worker, rows)
         _fault("before_call")
         try:
-            created = self._create(leads)
-        except _NotSent:
-            _mine(self.worker, [r.pk for r in rows]).update(in_doubt_since=None)
-            raise
+            created = self._create(leads, wait=wait)
         except KommoRejected as error:
             self._rejected(error, rows, contacts)
             return
         except KommoError as error:
             self._handle(error, rows)
         _fault("after_call")
-        done = _record_delivered(self.worker, by_request, created, found=False)
+        done = _record_delivered(self.worker, by_request, created, leads=self.leads, found=False)
         _fault("after_commit")
         self.report.delivered += len(done)
         self.report.delivered_ids.extend(
@@ -467,15 +513,16 @@ class _Batch:
                 in_doubt=None,
             )
 
-    def _create(self, leads: list[LeadIn]) -> list[CreatedLead]:
+    def _create(self, leads: list[LeadIn], *, wait: float) -> list[CreatedLead]:
         if settings.KOMMO_MODE == "unsorted":
             return self._call(
                 self.client.create_unsorted_forms,
                 [(lead, form_metadata(self.leads[int(lead.request_id)])) for lead in leads],
                 source_uid=SOURCE_UID,
                 source_name=SOURCE_NAME,
+                wait=wait,
             )
-        return self._call(self.client.create_leads_complex, leads)
+        return self._call(self.client.create_leads_complex, leads, wait=wait)
 
     def _rejected(
         self, error: KommoRejected, rows: list[OutboxMessage], contacts: dict[int, int]
@@ -520,8 +567,7 @@ def deliver_batch(
     rows = claim_due_messages(worker=worker, limit=limit)
     if not rows:
         return BatchReport()
-    own_client = client is None
-    client = client or make_client()
+    client = client or shared_client()
     batch = _Batch(worker=worker, client=client, sleep=sleep)
     try:
         batch.run(rows)
@@ -533,11 +579,9 @@ def deliver_batch(
         _release(worker, [r.pk for r in rows])
         logger.exception("crm.delivery.failed", extra={"rows": len(rows)})
         raise
-    finally:
-        if own_client:
-            client.close()
-    # Anything still claimed (a stopped batch) goes back to the pool.
-    _release(worker, [r.pk for r in rows])
+    if batch.report.stopped:
+        # Rows the stopped batch did not reach go back to the pool (the others are settled).
+        _release(worker, [r.pk for r in rows])
     logger.info(
         "crm.delivery.batch",
         extra={

@@ -60,9 +60,9 @@ def test_a_lead_reaches_kommo_with_contact_source_tags_and_utm_fields(kommo):
     assert lead.kommo_contact_id == kommo_lead["contact_ids"][0]
     row = lead_row(lead)
     assert row.state == "delivered" and row.delivered_at and not row.claimed_by
-    assert (
-        AuditEvent.objects.filter(action="lead.sent_to_kommo", object_id=str(lead.pk)).count() == 1
-    )
+    (event,) = AuditEvent.objects.filter(action="leads.sent_to_kommo")
+    assert event.data["lead_ids"] == [lead.pk] and event.data["subject_ids"] == [lead.subject_id]
+    assert event.data["kommo_lead_ids"] == [lead.kommo_lead_id]
 
 
 def test_pipeline_and_stage_come_from_settings(kommo, settings):
