@@ -80,3 +80,9 @@ def test_the_card_is_in_russian_for_russian_visitors(client, settings, thanks_ur
     settings.CALCOM_LINK = LINK
     html = client.get(thanks_url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Загрузить календарь" in html
+
+
+def test_the_thank_you_page_says_where_to_withdraw_consent(client, settings, thanks_url):
+    settings.CALCOM_LINK = ""
+    html = client.get(thanks_url).content.decode()
+    assert 'href="/privacy/consent/"' in html and "withdraw your consent" in html
