@@ -22,7 +22,7 @@ def _stop_collecting(page) -> None:
     page.route("**/api/v1/collect", lambda route: route.abort())
 
 
-def _wait_for(page, predicate, *, attempts: int = 50) -> bool:
+def _wait_for(page, predicate, *, attempts: int = 200) -> bool:
     """Poll the database while the browser delivers a beacon (no fixed sleep)."""
     for _ in range(attempts):
         try:
