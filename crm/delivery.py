@@ -215,11 +215,14 @@ def _reserve_and_mark_in_doubt(worker: str, rows: list[OutboxMessage]) -> float:
         wait = pacing.reserve_request_slot()
         if wait is None:
             raise _NotSent("blocked (rate limit or outage backoff) or paused")
+        slot = time.monotonic() + wait
         now = timezone.now()
         _mine(worker, [row.pk for row in rows]).update(in_doubt_since=now)
     for row in rows:
         row.in_doubt_since = now
-    return wait
+    # The slot is a point in time: the commit's own duration is not added to the wait, so
+    # requests stay 1/rate apart however long the commit took.
+    return max(0.0, slot - time.monotonic())
 
 
 def _store_kommo_ids(leads: list[Lead]) -> None:
