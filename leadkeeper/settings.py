@@ -5,6 +5,7 @@ configured, no personal data in logs. `make run` writes var/.env with this machi
 secrets (SECRET_KEY, FIELD_ENCRYPTION_KEYS) the first time.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -154,6 +155,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Without `collectstatic` (make run, tests) files come from the finders; say nothing of it.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Personal data protection ---------------------------------------------------------------
