@@ -9,12 +9,16 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from capture.context import request_context
-from leadkeeper import ratelimit
 from register.selectors import optional_consent_categories
 
-from .errors import ConsentError, StaleBannerText
+from .errors import ConsentError, StaleBannerText, TooManyChoices
 from .middleware import delete_ga_cookies
-from .services import record_banner_choice, resolve_banner_text, validate_choices
+from .services import (
+    check_consent_rate,
+    record_banner_choice,
+    resolve_banner_text,
+    validate_choices,
+)
 from .state import ConsentState, new_state, set_state_cookie
 
 router = Router(tags=["consent"])
@@ -24,7 +28,6 @@ _METHODS = {
     "click_to_load": "booking click-to-load",
     "settings": "cookie settings",
 }
-CONSENT_RATE = "30/m"
 
 
 class ChoiceIn(Schema):
@@ -100,9 +103,9 @@ def record_choice(request: HttpRequest, response: HttpResponse, payload: ChoiceI
     if _cross_site(request):
         return Status(403, {"detail": "Consent can only be given on this site's own pages."})
     context = request_context(request)
-    if not ratelimit.hit(
-        scope="consent", client=context.ip or "unknown", rate=ratelimit.Rate.parse(CONSENT_RATE)
-    ):
+    try:
+        check_consent_rate(context=context)
+    except TooManyChoices:
         return Status(429, {"detail": "Too many requests; try again in a minute."})
     try:
         granted = validate_choices(payload.categories)

@@ -19,3 +19,7 @@ class StaleBannerText(ConsentError):
 
 class ConsentRecordNotFound(ConsentError):
     """No such record under this visitor's consent id."""
+
+
+class TooManyChoices(ConsentError):
+    """More choices from one address than any person makes (a flood filling the proof log)."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from capture.context import RequestContext
 from capture.models import Lead, Subject
+from leadkeeper import ratelimit
 from register.loader import register_digest
 from register.selectors import current_policy_version
 
@@ -22,6 +23,7 @@ from .errors import (
     ConsentRecordNotFound,
     NecessaryCannotBeRefused,
     StaleBannerText,
+    TooManyChoices,
     UnknownCategory,
 )
 from .models import AnalyticsClientId, ConsentRecord, ConsentText, WithdrawalRequest
@@ -30,6 +32,17 @@ from .state import ConsentState, optional_category_ids
 from .texts import banner_text, form_consent_text
 
 logger = logging.getLogger(__name__)
+
+
+CONSENT_RATE = "30/m"
+
+
+def check_consent_rate(*, context: RequestContext) -> None:
+    """Every choice is a row of proof; a flood from one address must not fill the table."""
+    rate = ratelimit.Rate.parse(CONSENT_RATE)
+    if not ratelimit.hit(scope="consent", client=context.ip or "unknown", rate=rate):
+        logger.warning("consent.rate_limited")
+        raise TooManyChoices(f"more than {rate.limit} consent choices in {rate.seconds} s")
 
 
 def truncate_ip(ip: str) -> str:

@@ -8,13 +8,14 @@ from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
 from capture.context import request_context
 from register.selectors import optional_consent_categories
 
-from .errors import ConsentError
+from .errors import ConsentError, TooManyChoices
 from .middleware import delete_ga_cookies
 from .selectors import (
     EXPORT_FIELDS,
@@ -26,6 +27,7 @@ from .selectors import (
     texts_of,
 )
 from .services import (
+    check_consent_rate,
     record_banner_choice,
     resolve_banner_text,
     validate_choices,
@@ -64,6 +66,7 @@ def _granted_from_post(request: HttpRequest, state: ConsentState) -> set[str] | 
 def _apply_choice(request: HttpRequest, state: ConsentState) -> HttpResponse:
     choice = request.POST.get("choice", "")
     context = request_context(request)
+    check_consent_rate(context=context)
     if choice == "withdraw":
         result = withdraw_category(
             state=state,
@@ -105,12 +108,14 @@ def _apply_choice(request: HttpRequest, state: ConsentState) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     state: ConsentState = request.consent or new_state()
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             return _apply_choice(request, state)
+        except TooManyChoices:
+            error, status = _("Too many choices from your network; try again in a minute."), 429
         except (ConsentError, ValueError) as problem:
-            error = str(problem)
+            error, status = str(problem), 400
     categories = [
         {"category": c, "granted": c.id in state.effective} for c in optional_consent_categories()
     ]
@@ -125,7 +130,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "done": request.GET.get("done", ""),
             "error": error,
         },
-        status=400 if error else 200,
+        status=status,
     )
     response["Cache-Control"] = "no-store"
     return response
