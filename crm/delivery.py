@@ -62,6 +62,7 @@ RECONCILE_MAX_PAGES = 20
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 RATE_LIMIT_DEFAULT_WAIT = 1.0
+CONTACT_LOOKUPS_PER_BATCH = 5
 
 
 class SimulatedCrash(BaseException):
@@ -450,7 +451,35 @@ class _Batch:
             .values_list("subject_id", "kommo_contact_id")
         ):
             known[subject_id] = contact_id
+        self._look_up_contacts(rows, known)
         return known
+
+    def _look_up_contacts(self, rows: list[OutboxMessage], known: dict[int, int]) -> None:
+        """A person Kommo has but whose contact id we never recorded: find it by phone.
+
+        Only for subjects with an earlier lead already in Kommo (delivered before contact
+        ids were kept, or imported); new people cost no lookup, so the batch stays one
+        request. Kommo's own duplicate control covers people it knew before us.
+        """
+        unknown = {self.leads[r.ref].subject_id: self.leads[r.ref] for r in rows}
+        unknown = {s: lead for s, lead in unknown.items() if s is not None and s not in known}
+        if not unknown:
+            return
+        earlier = set(
+            Lead.objects.filter(
+                subject_id__in=list(unknown),
+                kommo_lead_id__isnull=False,
+                kommo_contact_id__isnull=True,
+            ).values_list("subject_id", flat=True)
+        )
+        for subject_id in list(earlier)[:CONTACT_LOOKUPS_PER_BATCH]:
+            lead = unknown[subject_id]
+            try:
+                ids = self._call(self.client.find_contact_ids, lead.phone)
+            except KommoError as error:
+                self._handle(error, rows)
+            if ids:
+                known[subject_id] = ids[0]
 
     def _plan_round(
         self, rows: list[OutboxMessage], contacts: dict[int, int]

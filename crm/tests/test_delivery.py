@@ -296,3 +296,19 @@ def test_pacing_reserves_slots_one_per_rate_interval(kommo):
         waits = [pacing.reserve_request_slot() for _ in range(4)]
     step = 1 / pacing.rate()
     assert waits == pytest.approx([0, step, 2 * step, 3 * step])
+
+
+def test_a_person_whose_contact_id_we_never_kept_is_found_by_phone(kommo):
+    existing = kommo.create_contact(name="Ivan Petrov", phone="+79161234567")
+    earlier = make_lead()
+    Lead.objects.filter(pk=earlier.pk).update(kommo_lead_id=123)  # delivered, contact unknown
+    OutboxMessage.objects.filter(pk=lead_row(earlier).pk).update(state="delivered")
+    again = make_lead(message="again")
+
+    deliver_batch()
+
+    (call,) = kommo.calls("GET", "/api/v4/contacts")
+    assert call.query["query"] == "+79161234567"
+    again.refresh_from_db()
+    assert again.kommo_contact_id == existing
+    assert len(kommo.contacts) == 1
