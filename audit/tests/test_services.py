@@ -55,3 +55,11 @@ def test_the_command_reports_the_break(capsys):
     AuditEvent.objects.filter(seq=1).update(reason="tampered")
     with pytest.raises(CommandError, match="broken"):
         call_command("audit", "verify")
+
+
+def test_a_missing_head_row_is_recreated():
+    from audit.models import AuditHead
+
+    AuditHead.objects.all().delete()
+    record_event(actor="system", action="test.event")
+    assert verify_chain().ok
