@@ -12,6 +12,7 @@ import datetime
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +23,18 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _cache: dict[datetime.date, bytes] = {}
+# Called whenever a salt leaves this process's memory, so whatever was computed under it
+# (the visitor-key cache) goes too.
+_forget_hooks: list[Callable[[], None]] = []
+
+
+def on_forget(hook: Callable[[], None]) -> None:
+    _forget_hooks.append(hook)
+
+
+def _forgotten() -> None:
+    for hook in _forget_hooks:
+        hook()
 
 
 def today() -> datetime.date:
@@ -42,7 +55,9 @@ def salt_for(day: datetime.date) -> bytes:
     with _lock:
         value = _load_or_create(day)
         # Forget every other day's salt held in memory, not only in the database.
-        _cache.clear()
+        if _cache:
+            _cache.clear()
+            _forgotten()
         _cache[day] = value
     return value
 
@@ -64,8 +79,11 @@ def destroy_old_salts() -> int:
     current = today()
     deleted, _ = Salt.objects.filter(day__lt=current).delete()
     with _lock:
-        for day in [d for d in _cache if d != current]:
+        stale = [d for d in _cache if d != current]
+        for day in stale:
             del _cache[day]
+        if stale:
+            _forgotten()
     if deleted:
         logger.info("analytics.salts.destroyed", extra={"count": deleted})
     return deleted
@@ -75,3 +93,4 @@ def forget_cached_salts() -> None:
     """For tests: the next salt_for() reads the database."""
     with _lock:
         _cache.clear()
+        _forgotten()

@@ -10,7 +10,7 @@ until the visitor withdraws consent (then the id is forgotten: forget_consented_
 import datetime
 import hashlib
 import hmac
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.conf import settings
 from consent.services import truncate_ip
 from leadkeeper.crypto import blind_index
 
-from .salts import salt_for
+from .salts import on_forget, salt_for
 
 USER_AGENT_MAX = 512  # the length capture stores on a lead, so both compute the same key
 
@@ -30,10 +30,20 @@ def site_host() -> str:
 
 
 def visitor_key(*, ip: str, user_agent: str, day: datetime.date) -> str:
-    message = "|".join((site_host(), truncate_ip(ip), user_agent[:USER_AGENT_MAX]))
-    digest = hmac.new(salt_for(day), message.encode(), hashlib.sha256).digest()
-    return digest[:16].hex()
+    salt_for(day)  # raises for a day whose salt is gone
+    return _key(day, ip, user_agent[:USER_AGENT_MAX])
+
+
+@lru_cache(maxsize=8192)
+def _key(day: datetime.date, ip: str, user_agent: str) -> str:
+    salt = salt_for(day)
+    message = "|".join((site_host(), truncate_ip(ip), user_agent))
+    return hmac.new(salt, message.encode(), hashlib.sha256).digest()[:16].hex()
 
 
 def consented_id_hash(cid: str) -> str:
     return blind_index(f"analytics-cid|{cid}")
+
+
+# Keys computed under a salt leave memory with it.
+on_forget(_key.cache_clear)

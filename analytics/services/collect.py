@@ -11,13 +11,9 @@ import datetime
 import json
 import logging
 import re
-import time
-import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from capture.attribution import (
@@ -29,8 +25,9 @@ from capture.attribution import (
 )
 from capture.context import RequestContext
 
+from ..buffer import BUFFER
 from ..errors import InvalidEvent, MalformedBody
-from ..models import BotTally, Event
+from ..models import Event
 from ..salts import today
 from ..sources import classify
 from ..visitor import consented_id_hash, visitor_key
@@ -80,8 +77,12 @@ def parse_body(body: bytes) -> list | dict:
     return data
 
 
+# Unicode category Cc is exactly these two ranges.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in value)
+    return CONTROL_CHARACTERS.search(value) is not None
 
 
 def _text(raw: dict, key: str, *, required: bool = False) -> str:
@@ -187,7 +188,8 @@ def clean_event(raw: object, *, host: str, now: datetime.datetime) -> CleanEvent
 
 def _event_row(
     clean: CleanEvent, *, context: RequestContext, key: str, consented_id: str, host: str
-) -> Event:
+) -> dict[str, object]:
+    """The row of one event, by field attname (plain values: the flusher converts them)."""
     utm = {name: clean.params.get(name, "") for name in UTM_FIELDS}
     click_ids = {name for name in CLICK_ID_FIELDS if normalise_click_id(clean.params.get(name))}
     is_pageview = clean.type == Event.PAGEVIEW
@@ -198,27 +200,28 @@ def _event_row(
         query = urlencode(sorted(clean.params.items()))[:500]
     else:
         source, query = None, ""
-    return Event(
-        ts=clean.ts,
-        retention_from=clean.ts,
-        type=clean.type,
-        visitor_key=key,
-        consented_id=consented_id,
-        path=clean.path,
-        query=query,
-        referrer_host=clean.referrer_host[:255] if is_pageview else "",
-        source_class=source.source_class if source else "",
-        source=source.source[:200] if source else "",
-        medium=source.medium[:200] if source else "",
-        campaign=source.campaign[:200] if source else "",
-        utm_term=normalise_utm(utm["utm_term"]) if is_pageview else "",
-        utm_content=normalise_utm(utm["utm_content"]) if is_pageview else "",
-        country=context.country,
-        browser=context.ua.browser,
-        os=context.ua.os,
-        device_type=context.ua.device_type,
-        duration_ms=clean.duration_ms,
-    )
+    return {
+        "subject_id": None,
+        "ts": clean.ts,
+        "retention_from": clean.ts,
+        "type": clean.type,
+        "visitor_key": key,
+        "consented_id": consented_id,
+        "path": clean.path,
+        "query": query,
+        "referrer_host": clean.referrer_host[:255] if is_pageview else "",
+        "source_class": source.source_class if source else "",
+        "source": source.source[:200] if source else "",
+        "medium": source.medium[:200] if source else "",
+        "campaign": source.campaign[:200] if source else "",
+        "utm_term": normalise_utm(utm["utm_term"]) if is_pageview else "",
+        "utm_content": normalise_utm(utm["utm_content"]) if is_pageview else "",
+        "country": context.country,
+        "browser": context.ua.browser,
+        "os": context.ua.os,
+        "device_type": context.ua.device_type,
+        "duration_ms": clean.duration_ms,
+    }
 
 
 def collect_events(
@@ -229,7 +232,7 @@ def collect_events(
     now = timezone.now()
     if context.ua.is_bot:
         result.bots = len(events)
-        count_bot_hits(day=today(), hits=len(events))
+        BUFFER.add([], bots=(today(), len(events)))
         return result
     host = host.lower()
     cleaned: list[CleanEvent] = []
@@ -254,37 +257,17 @@ def collect_events(
         _event_row(clean, context=context, key=key, consented_id=consented_id, host=host)
         for clean in cleaned
     ]
-    _store(rows)
+    BUFFER.add(rows)
     result.accepted = len(rows)
     return result
 
 
-def _store(rows: list[Event]) -> None:
-    """One INSERT for the batch. A beacon cannot be retried by the browser, so a lock that
-    outlasts SQLite's busy timeout (or a shared-cache table lock, which ignores it) gets
-    two more tries here before the error surfaces."""
-    for attempt in range(3):
-        try:
-            Event.objects.bulk_create(rows)
-            return
-        except OperationalError as error:
-            if "locked" not in str(error) or attempt == 2:
-                raise
-            time.sleep(0.02 * (attempt + 1))
-
-
-def count_bot_hits(*, day: datetime.date, hits: int) -> None:
-    if BotTally.objects.filter(day=day).update(hits=F("hits") + hits):
-        return
-    try:
-        with transaction.atomic():
-            BotTally.objects.create(day=day, hits=hits)
-    except IntegrityError:
-        BotTally.objects.filter(day=day).update(hits=F("hits") + hits)
-
-
 def forget_consented_id(*, cid: str) -> int:
-    """Withdrawal of analytics consent: the id no longer links anything we hold."""
+    """Withdrawal of analytics consent: the id no longer links anything we hold.
+
+    This process's buffered events are written first, so none lands after the update.
+    """
+    BUFFER.flush()
     forgotten = Event.objects.filter(consented_id=consented_id_hash(cid)).update(consented_id="")
     if forgotten:
         logger.info("analytics.consented_id.forgotten", extra={"events": forgotten})
