@@ -115,6 +115,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+_last_send = 0.0  # monotonic time of this process's last request to Kommo
 _clients: dict[tuple[str, str], KommoClient] = {}
 _clients_lock = threading.Lock()
 
@@ -309,10 +310,22 @@ class _Batch:
             wait = pacing.reserve_request_slot()
             if wait is None:
                 raise _NotSent("blocked (rate limit or outage backoff) or paused")
-        if wait > 0:
-            self.sleep(wait)
+        slot = time.monotonic() + wait
         self.report.requests += 1
-        return function(*args, **kwargs)
+        return function(*args, before_send=lambda: self._wait_for(slot), **kwargs)
+
+    def _wait_for(self, slot: float) -> None:
+        """Sleep until our slot, and never closer than 1/rate after this process's last send.
+
+        The process-local floor covers what the shared bucket cannot see: a request of ours
+        that went out late must not be followed by the next one too soon.
+        """
+        global _last_send
+        now = time.monotonic()
+        start = max(slot, _last_send + 1 / pacing.rate())
+        if start > now:
+            self.sleep(start - now)
+        _last_send = time.monotonic()
 
     def _handle(self, error: KommoError, rows: list[OutboxMessage]) -> None:
         """Reschedule `rows` after a failed request and stop this batch (raises _Stop)."""

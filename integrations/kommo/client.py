@@ -7,7 +7,7 @@ this client makes exactly one HTTP request per method call, so callers can count
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -66,9 +66,21 @@ class KommoClient:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _request(self, method: str, endpoint: str, **kwargs: Any) -> Any:
+    def _request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        before_send: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        # The body is encoded before `before_send` (the caller's wait for its rate-limit
+        # slot), so that when the slot comes only the socket write is left to do.
+        request = self._http.build_request(method, endpoint, **kwargs)
+        if before_send is not None:
+            before_send()
         try:
-            response = self._http.request(method, endpoint, **kwargs)
+            response = self._http.send(request)
         except httpx.TransportError as error:
             raise from_transport(error, endpoint=endpoint) from error
         if response.status_code == 204:  # Kommo answers an empty list with 204 No Content
@@ -85,10 +97,17 @@ class KommoClient:
 
     # --- writes --------------------------------------------------------------------------
 
-    def create_leads_complex(self, leads: Sequence[LeadIn]) -> list[CreatedLead]:
+    def create_leads_complex(
+        self, leads: Sequence[LeadIn], *, before_send: Callable[[], None] | None = None
+    ) -> list[CreatedLead]:
         """Create up to 50 leads, each with its one contact, in one request."""
         _check_batch(leads)
-        body = self._request("POST", LEADS_COMPLEX, json=[lead.to_complex() for lead in leads])
+        body = self._request(
+            "POST",
+            LEADS_COMPLEX,
+            json=[lead.to_complex() for lead in leads],
+            before_send=before_send,
+        )
         created: list[CreatedLead] = []
         for item in body or []:
             request_ids = item.get("request_id") or []
@@ -111,6 +130,7 @@ class KommoClient:
         *,
         source_uid: str,
         source_name: str,
+        before_send: Callable[[], None] | None = None,
     ) -> list[CreatedLead]:
         """Put up to 50 leads into Incoming leads, with the form they came from."""
         _check_batch(items)
@@ -118,7 +138,7 @@ class KommoClient:
             lead.to_unsorted(source_uid=source_uid, source_name=source_name, metadata=meta)
             for lead, meta in items
         ]
-        body = self._request("POST", UNSORTED_FORMS, json=payload)
+        body = self._request("POST", UNSORTED_FORMS, json=payload, before_send=before_send)
         created: list[CreatedLead] = []
         for item in ((body or {}).get("_embedded") or {}).get("unsorted") or []:
             embedded = item.get("_embedded") or {}
@@ -137,8 +157,12 @@ class KommoClient:
 
     # --- reads ---------------------------------------------------------------------------
 
-    def _leads_page(self, params: dict[str, Any]) -> LeadsPage:
-        body = self._request("GET", LEADS, params={"with": "contacts", **params})
+    def _leads_page(
+        self, params: dict[str, Any], before_send: Callable[[], None] | None = None
+    ) -> LeadsPage:
+        body = self._request(
+            "GET", LEADS, params={"with": "contacts", **params}, before_send=before_send
+        )
         if not body:
             return LeadsPage(leads=(), has_next=False)
         items = (body.get("_embedded") or {}).get("leads") or []
@@ -148,33 +172,45 @@ class KommoClient:
             has_next="next" in links and len(items) >= int(params.get("limit", PAGE_LIMIT)),
         )
 
-    def search_leads(self, query: str) -> list[KommoLead]:
+    def search_leads(
+        self, query: str, *, before_send: Callable[[], None] | None = None
+    ) -> list[KommoLead]:
         """Kommo's full-text search over filled fields; callers match exactly themselves."""
-        return list(self._leads_page({"query": query, "limit": PAGE_LIMIT}).leads)
+        page = self._leads_page({"query": query, "limit": PAGE_LIMIT}, before_send)
+        return list(page.leads)
 
-    def leads_created_since(self, timestamp: int, *, page: int = 1) -> LeadsPage:
-        return self._leads_page(
-            {
-                "filter[created_at][from]": int(timestamp),
-                "order[created_at]": "asc",
-                "limit": PAGE_LIMIT,
-                "page": page,
-            }
-        )
+    def leads_created_since(
+        self, timestamp: int, *, page: int = 1, before_send: Callable[[], None] | None = None
+    ) -> LeadsPage:
+        params = {
+            "filter[created_at][from]": int(timestamp),
+            "order[created_at]": "asc",
+            "limit": PAGE_LIMIT,
+            "page": page,
+        }
+        return self._leads_page(params, before_send)
 
-    def leads_updated_since(self, timestamp: int, *, page: int = 1) -> LeadsPage:
-        return self._leads_page(
-            {
-                "filter[updated_at][from]": int(timestamp),
-                "order[updated_at]": "asc",
-                "limit": PAGE_LIMIT,
-                "page": page,
-            }
-        )
+    def leads_updated_since(
+        self, timestamp: int, *, page: int = 1, before_send: Callable[[], None] | None = None
+    ) -> LeadsPage:
+        params = {
+            "filter[updated_at][from]": int(timestamp),
+            "order[updated_at]": "asc",
+            "limit": PAGE_LIMIT,
+            "page": page,
+        }
+        return self._leads_page(params, before_send)
 
-    def find_contact_ids(self, query: str) -> list[int]:
+    def find_contact_ids(
+        self, query: str, *, before_send: Callable[[], None] | None = None
+    ) -> list[int]:
         """Contacts whose filled fields match `query` (a phone or an email)."""
-        body = self._request("GET", CONTACTS, params={"query": query, "limit": PAGE_LIMIT})
+        body = self._request(
+            "GET",
+            CONTACTS,
+            params={"query": query, "limit": PAGE_LIMIT},
+            before_send=before_send,
+        )
         if not body:
             return []
         return [int(c["id"]) for c in (body.get("_embedded") or {}).get("contacts") or []]
