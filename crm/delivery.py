@@ -63,6 +63,7 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 RATE_LIMIT_DEFAULT_WAIT = 1.0
 CONTACT_LOOKUPS_PER_BATCH = 5
+LATE_SEND_TOLERANCE = 0.01  # seconds a request may leave after its slot before others wait
 
 
 class SimulatedCrash(BaseException):
@@ -303,6 +304,7 @@ class _Batch:
         self.sleep = sleep
         self.report = BatchReport()
         self.leads: dict[int, Lead] = {}
+        self._late = 0.0
 
     # Every request to Kommo goes through here, after a slot from the shared bucket.
     def _call(self, function: Callable, *args: object, wait: float | None = None, **kwargs):
@@ -312,7 +314,12 @@ class _Batch:
                 raise _NotSent("blocked (rate limit or outage backoff) or paused")
         slot = time.monotonic() + wait
         self.report.requests += 1
-        return function(*args, before_send=lambda: self._wait_for(slot), **kwargs)
+        self._late = 0.0
+        try:
+            return function(*args, before_send=lambda: self._wait_for(slot), **kwargs)
+        finally:
+            if self._late > LATE_SEND_TOLERANCE:
+                pacing.push_back(self._late)
 
     def _wait_for(self, slot: float) -> None:
         """Sleep until our slot, and never closer than 1/rate after this process's last send.
@@ -326,6 +333,7 @@ class _Batch:
         if start > now:
             self.sleep(start - now)
         _last_send = time.monotonic()
+        self._late = _last_send - slot
 
     def _handle(self, error: KommoError, rows: list[OutboxMessage]) -> None:
         """Reschedule `rows` after a failed request and stop this batch (raises _Stop)."""

@@ -73,6 +73,18 @@ def reserve_request_slot() -> float | None:
     return 0.0 if tokens >= 0 else -tokens / per_second
 
 
+def push_back(seconds: float) -> None:
+    """A request went out `seconds` after its slot: move every later slot by as much.
+
+    Otherwise the late request and the on-time ones after it could put 8 requests into
+    one second. Only late requests pay for this write.
+    """
+    with transaction.atomic():
+        state = _locked_state()
+        state.tokens -= seconds * rate()
+        state.save(update_fields=["tokens"])
+
+
 def blocked_until() -> datetime | None:
     state = kommo_state()
     if state.blocked_until and state.blocked_until > timezone.now():
