@@ -136,10 +136,22 @@ class DailySummary(_Traffic):
         return f"summary of {self.day}"
 
 
+SOURCE_GROUPING = "source"
+LANDING_GROUPING = "landing"
+GROUPINGS = (
+    (SOURCE_GROUPING, "by source / medium / campaign"),
+    (LANDING_GROUPING, "by landing page"),
+)
+
+
 class DailyTraffic(_Traffic):
-    """Visits by their entry: source class, source / medium / campaign and landing page."""
+    """Visits by their entry. Two groupings, each row in one: by source class, source,
+    medium and campaign (landing_page ""), or by landing page (source fields ""). Keeping
+    them apart keeps a 14-month report to a few tens of thousands of rows (a cross product
+    of campaigns and pages would be ten times that)."""
 
     day = models.DateField()
+    grouping = models.CharField(max_length=8, choices=GROUPINGS, default=SOURCE_GROUPING)
     source_class = models.CharField(max_length=16)
     source = models.CharField(max_length=200)
     medium = models.CharField(max_length=200)
@@ -147,7 +159,7 @@ class DailyTraffic(_Traffic):
     landing_page = models.CharField(max_length=500)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="analytics_traffic_day")]
+        indexes = [models.Index(fields=["grouping", "day"], name="analytics_traffic_day")]
 
     def __str__(self) -> str:
         return f"traffic {self.day} {self.source}/{self.medium}"
@@ -198,6 +210,7 @@ class DailyConversions(models.Model):
 
     day = models.DateField()
     model = models.CharField(max_length=5)
+    grouping = models.CharField(max_length=8, choices=GROUPINGS, default=SOURCE_GROUPING)
     source_class = models.CharField(max_length=16)
     source = models.CharField(max_length=200)
     medium = models.CharField(max_length=200)
@@ -208,7 +221,9 @@ class DailyConversions(models.Model):
     won_deals = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["model", "day"], name="analytics_conversions_day")]
+        indexes = [
+            models.Index(fields=["model", "grouping", "day"], name="analytics_conversions_day")
+        ]
 
     def __str__(self) -> str:
         return f"conversions {self.day} {self.model} {self.source}/{self.medium}"

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 
 from .models import (
+    LANDING_GROUPING,
+    SOURCE_GROUPING,
     BotTally,
     DailyConversions,
     DailyDimension,
@@ -90,9 +92,9 @@ def totals(period: Period, *, model: str = DailyConversions.LAST_TOUCH) -> Total
         bounces=Sum("bounces"),
         visible_ms=Sum("visible_ms"),
     )
-    conversions = DailyConversions.objects.filter(model=model, **days).aggregate(
-        leads=Sum("leads"), booked_calls=Sum("booked_calls"), won_deals=Sum("won_deals")
-    )
+    conversions = DailyConversions.objects.filter(
+        model=model, grouping=SOURCE_GROUPING, **days
+    ).aggregate(leads=Sum("leads"), booked_calls=Sum("booked_calls"), won_deals=Sum("won_deals"))
     bots = BotTally.objects.filter(**days).aggregate(bot_hits=Sum("hits"))
     return Totals(**{k: v or 0 for k, v in (traffic | conversions | bots).items()})
 
@@ -113,7 +115,7 @@ def daily_series(period: Period, *, model: str = DailyConversions.LAST_TOUCH) ->
     ):
         points[day].visits, points[day].visitors = visits, visitors
     for day, leads in (
-        DailyConversions.objects.filter(model=model, **days)
+        DailyConversions.objects.filter(model=model, grouping=SOURCE_GROUPING, **days)
         .values("day")
         .annotate(total=Sum("leads"))
         .values_list("day", "total")
@@ -149,9 +151,10 @@ class CampaignRow:
 
 def _campaign_rows(period: Period, fields: tuple[str, ...], model: str) -> dict[tuple, CampaignRow]:
     days = {"day__gte": period.start, "day__lte": period.end}
+    grouping = LANDING_GROUPING if fields == ("landing_page",) else SOURCE_GROUPING
     rows: dict[tuple, CampaignRow] = {}
     traffic = (
-        DailyTraffic.objects.filter(**days)
+        DailyTraffic.objects.filter(grouping=grouping, **days)
         .values(*fields)
         .annotate(
             visits=Sum("visits"),
@@ -167,7 +170,7 @@ def _campaign_rows(period: Period, fields: tuple[str, ...], model: str) -> dict[
             key, item["visits"], item["visitors"], item["bounces"], item["visible_ms"]
         )
     conversions = (
-        DailyConversions.objects.filter(model=model, **days)
+        DailyConversions.objects.filter(model=model, grouping=grouping, **days)
         .values(*fields)
         .annotate(leads=Sum("leads"), booked=Sum("booked_calls"), won=Sum("won_deals"))
         .order_by()

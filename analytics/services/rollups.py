@@ -23,6 +23,8 @@ from capture.models import Lead
 
 from ..errors import RollupRefused
 from ..models import (
+    LANDING_GROUPING,
+    SOURCE_GROUPING,
     DailyConversions,
     DailyDimension,
     DailyPage,
@@ -144,7 +146,12 @@ def _accumulate(visits: list[Visit], visible_by_path: dict[str, int]):
     pages: dict[str, _PageAcc] = defaultdict(_PageAcc)
     for visit in visits:
         bounce = len(visit.pages) == 1
-        targets = [summary, traffic[visit.source_key]]
+        s_class, source, medium, campaign, landing = visit.source_key
+        targets = [
+            summary,
+            traffic[(SOURCE_GROUPING, s_class, source, medium, campaign, "")],
+            traffic[(LANDING_GROUPING, "", "", "", "", landing)],
+        ]
         for name, value in zip(DailyDimension.DIMENSIONS, visit.dims, strict=True):
             targets.append(dimensions[(name, value or UNKNOWN)])
         for acc in targets:
@@ -224,8 +231,12 @@ def _conversion_rows(day: datetime.date) -> list[DailyConversions]:
         for lead_id in lead_ids:
             row = found.get(lead_id)
             first, last = (row[:5], row[5:]) if row else (missing, missing)
-            counts[(DailyConversions.FIRST_TOUCH, *first)][metric] += 1
-            counts[(DailyConversions.LAST_TOUCH, *last)][metric] += 1
+            for model, touch in (
+                (DailyConversions.FIRST_TOUCH, first),
+                (DailyConversions.LAST_TOUCH, last),
+            ):
+                counts[(model, SOURCE_GROUPING, *touch[:4], "")][metric] += 1
+                counts[(model, LANDING_GROUPING, "", "", "", "", touch[4])][metric] += 1
 
     credit(
         list(
@@ -251,11 +262,12 @@ def _conversion_rows(day: datetime.date) -> list[DailyConversions]:
         DailyConversions(
             day=day,
             model=key[0],
-            source_class=key[1],
-            source=key[2],
-            medium=key[3],
-            campaign=key[4],
-            landing_page=key[5],
+            grouping=key[1],
+            source_class=key[2],
+            source=key[3],
+            medium=key[4],
+            campaign=key[5],
+            landing_page=key[6],
             **metrics,
         )
         for key, metrics in counts.items()
@@ -284,11 +296,12 @@ def rebuild_day(*, day: datetime.date) -> RollupDay:
         DailyTraffic.objects.bulk_create(
             DailyTraffic(
                 day=day,
-                source_class=k[0],
-                source=k[1],
-                medium=k[2],
-                campaign=k[3],
-                landing_page=k[4],
+                grouping=k[0],
+                source_class=k[1],
+                source=k[2],
+                medium=k[3],
+                campaign=k[4],
+                landing_page=k[5],
                 visits=a.visits,
                 visitors=len(a.visitors),
                 pageviews=a.pageviews,

@@ -23,7 +23,7 @@ D = datetime.date
 PERIOD = Period(D(2026, 3, 8), D(2026, 3, 14))  # previous: 1–7 March
 
 
-def traffic(day, source, medium, campaign, visits, visitors, bounces, landing="/"):
+def traffic(day, source, medium, campaign, visits, visitors, bounces, landing=""):
     DailyTraffic.objects.create(
         day=day,
         source_class="paid",
@@ -39,7 +39,7 @@ def traffic(day, source, medium, campaign, visits, visitors, bounces, landing="/
     )
 
 
-def conversions(day, source, medium, campaign, leads, booked=0, won=0, model="last", landing="/"):
+def conversions(day, source, medium, campaign, leads, booked=0, won=0, model="last", landing=""):
     DailyConversions.objects.create(
         day=day,
         model=model,
@@ -152,6 +152,35 @@ def test_campaign_report_by_source_medium_with_previous_period(rollups):
     assert (rows["(direct) / (none)"].visits, rows["(direct) / (none)"].leads) == (30, 1)
     assert rows["yandex / organic"].leads == 0
     assert [r.label for r in campaign_report(PERIOD, by="campaign")] == ["brand", "(not set)"]
+
+
+def test_landing_pages_read_their_own_grouping(rollups):
+    DailyTraffic.objects.create(
+        day=D(2026, 3, 9),
+        grouping="landing",
+        source_class="",
+        source="",
+        medium="",
+        campaign="",
+        landing_page="/pricing/",
+        visits=40,
+        visitors=30,
+        bounces=10,
+    )
+    DailyConversions.objects.create(
+        day=D(2026, 3, 9),
+        model="last",
+        grouping="landing",
+        source_class="",
+        source="",
+        medium="",
+        campaign="",
+        landing_page="/pricing/",
+        leads=3,
+    )
+    rows = campaign_report(PERIOD, by="landing_page")
+    assert [(r.label, r.visits, r.leads) for r in rows] == [("/pricing/", 40, 3)]
+    assert totals(PERIOD).leads == 6  # landing rows never count twice
 
 
 def test_top_pages_and_devices(rollups):

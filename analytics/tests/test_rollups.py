@@ -83,7 +83,7 @@ def test_a_day_rolls_up_to_hand_computed_figures(day_of_events):
         summary.visible_ms,
     ) == (3, 2, 5, 2, 195_000)
     traffic = {
-        (t.source, t.medium, t.campaign, t.landing_page): (
+        (t.grouping, t.source, t.medium, t.campaign, t.landing_page): (
             t.visits,
             t.visitors,
             t.pageviews,
@@ -93,9 +93,12 @@ def test_a_day_rolls_up_to_hand_computed_figures(day_of_events):
         for t in DailyTraffic.objects.filter(day=DAY)
     }
     assert traffic == {
-        ("google", "cpc", "brand", "/"): (1, 1, 3, 0, 180_000),
-        ("(direct)", "(none)", "", "/pricing/"): (1, 1, 1, 1, 10_000),
-        ("google", "organic", "", "/blog/"): (1, 1, 1, 1, 5_000),
+        ("source", "google", "cpc", "brand", ""): (1, 1, 3, 0, 180_000),
+        ("source", "(direct)", "(none)", "", ""): (1, 1, 1, 1, 10_000),
+        ("source", "google", "organic", "", ""): (1, 1, 1, 1, 5_000),
+        ("landing", "", "", "", "/"): (1, 1, 3, 0, 180_000),
+        ("landing", "", "", "", "/pricing/"): (1, 1, 1, 1, 10_000),
+        ("landing", "", "", "", "/blog/"): (1, 1, 1, 1, 5_000),
     }
     pages = {
         p.path: (p.pageviews, p.visitors, p.entries, p.bounces, p.visible_ms)
@@ -153,7 +156,7 @@ def test_leads_and_won_deals_are_credited_to_their_campaign_by_model():
 
     rebuild_day(day=DAY)
 
-    first = DailyConversions.objects.get(day=DAY, model="first")
+    first = DailyConversions.objects.get(day=DAY, model="first", grouping="source")
     assert (first.source, first.medium, first.campaign, first.leads, first.won_deals) == (
         "google",
         "cpc",
@@ -161,8 +164,10 @@ def test_leads_and_won_deals_are_credited_to_their_campaign_by_model():
         2,
         1,
     )
-    last = DailyConversions.objects.get(day=DAY, model="last")
+    last = DailyConversions.objects.get(day=DAY, model="last", grouping="source")
     assert (last.source, last.leads, last.won_deals) == ("(direct)", 2, 1)
+    landing = DailyConversions.objects.get(day=DAY, model="first", grouping="landing")
+    assert (landing.landing_page, landing.source, landing.leads) == ("/", "", 2)
 
 
 def test_pruning_raw_events_keeps_the_aggregates(day_of_events):
