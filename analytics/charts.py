@@ -75,7 +75,11 @@ def line_chart(
             f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="{MUTED}">{_number(value)}</text>'
         )
-    ticks = sorted({0, len(days) - 1, *range(0, len(days), max(1, len(days) // 6))})
+    step = max(1, len(days) // 6)
+    ticks = list(range(0, len(days), step))
+    if ticks and len(days) - 1 - ticks[-1] < step / 2:
+        ticks.pop()  # too close to the last day's label
+    ticks.append(len(days) - 1)
     for i in ticks:
         if 0 <= i < len(days):
             anchor = "start" if i == 0 else "end" if i == len(days) - 1 else "middle"

@@ -10,6 +10,7 @@ import random
 import secrets
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,6 +134,41 @@ class DemoResult:
     days: int
 
 
+def _demo_bookings(rng: random.Random, leads: list[Lead], now: datetime.datetime) -> int:
+    """Two leads in five book a call within a day or two (when the booking app is there)."""
+    if not apps.is_installed("booking"):
+        return 0
+    try:
+        booking = apps.get_model("booking", "Booking")
+    except LookupError:
+        return 0
+    rows = []
+    for lead in leads:
+        created = lead.created_at + datetime.timedelta(hours=rng.randint(1, 40))
+        if rng.random() >= 0.4 or created > now:
+            continue
+        start = created + datetime.timedelta(days=rng.randint(1, 5))
+        rows.append(
+            booking(
+                uid=f"demo-{lead.pk}",
+                status="scheduled",
+                title="Consultation",
+                start_time=start,
+                end_time=start + datetime.timedelta(minutes=30),
+                name=lead.name,
+                email=f"demo{lead.pk}@example.com",
+                email_index=blind_index(f"demo{lead.pk}"),
+                lead=lead,
+                last_event_at=created,
+                created_at=created,
+                updated_at=created,
+                retention_from=created,
+            )
+        )
+    booking.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def generate_demo_data(
     *, visits: int, leads: int, days: int = 120, seed: int | None = None
 ) -> DemoResult:
@@ -145,6 +181,7 @@ def generate_demo_data(
     campaign_weights = [c.weight for c in CAMPAIGNS]
     events: list[Event] = []
     visit_ends: list[tuple[datetime.datetime, Campaign, str, tuple]] = []
+    recent_keys: dict[datetime.date, list[tuple[str, tuple, str]]] = {}
     for _ in range(visits):
         day = rng.choices(day_list, weights=day_weights)[0]
         hour = rng.choices(range(24), weights=HOURS)[0]
@@ -156,7 +193,13 @@ def generate_demo_data(
         landing = _pick(rng, LANDINGS)
         device, browser, os_family = _pick(rng, DEVICES)
         country = _pick(rng, COUNTRIES)
-        key = secrets.token_hex(16)
+        # About one visit in five is a return of a browser seen earlier that day.
+        seen = recent_keys.get(day, [])
+        if seen and rng.random() < 0.2:
+            key, (device, browser, os_family), country = rng.choice(seen)
+        else:
+            key = secrets.token_hex(16)
+            recent_keys.setdefault(day, []).append((key, (device, browser, os_family), country))
         bounce_chance = 0.55 if device == "mobile" else 0.42
         pages = 1 if rng.random() < bounce_chance else 1 + min(int(rng.expovariate(0.6)) + 1, 8)
         path = landing
@@ -277,6 +320,7 @@ def generate_demo_data(
             ],
             batch_size=500,
         )
+        _demo_bookings(rng, created, now)
         for day in day_list:
             bots = int(visits / days * rng.uniform(0.08, 0.2))
             tally, _ = BotTally.objects.get_or_create(day=day)

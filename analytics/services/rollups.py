@@ -256,7 +256,13 @@ def _conversion_rows(day: datetime.date) -> list[DailyConversions]:
         booked = model.objects.filter(
             Q(**{f"{time_field}__gte": start, f"{time_field}__lt": end}),
             **{f"{lead_field}__isnull": False},
-        ).values_list(f"{lead_field}_id", flat=True)
+        )
+        names = {f.name for f in model._meta.get_fields()}
+        if "rescheduled_from" in names:  # a reschedule is the same call, booked once
+            booked = booked.filter(rescheduled_from="")
+        if "status" in names:
+            booked = booked.exclude(status="cancelled")
+        booked = booked.values_list(f"{lead_field}_id", flat=True)
         credit(list(booked), "booked_calls")
     return [
         DailyConversions(

@@ -193,3 +193,28 @@ def test_recent_events_are_not_pruned(day_of_events):
     with time_machine.travel(datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC), tick=False):
         assert prune_raw_events() == 0
     assert Event.objects.count() == 10
+
+
+def test_booked_calls_count_once_for_their_leads_campaign():
+    from booking.models import Booking
+
+    lead = _lead(created_at=minutes(-60 * 24))
+    common = {
+        "start_time": minutes(600),
+        "end_time": minutes(630),
+        "email": "a@example.com",
+        "name": "A",
+        "email_index": "x",
+        "last_event_at": minutes(5),
+        "lead": lead,
+    }
+    Booking.objects.create(uid="b1", status="rescheduled", created_at=minutes(5), **common)
+    Booking.objects.create(
+        uid="b2", status="scheduled", rescheduled_from="b1", created_at=minutes(50), **common
+    )
+    Booking.objects.create(uid="b3", status="cancelled", created_at=minutes(60), **common)
+
+    rebuild_day(day=DAY)
+
+    row = DailyConversions.objects.get(day=DAY, model="first", grouping="source")
+    assert (row.source, row.booked_calls, row.leads) == ("google", 1, 0)
