@@ -312,3 +312,32 @@ def test_a_person_whose_contact_id_we_never_kept_is_found_by_phone(kommo):
     again.refresh_from_db()
     assert again.kommo_contact_id == existing
     assert len(kommo.contacts) == 1
+
+
+def test_a_worker_that_wakes_up_after_its_slot_takes_a_new_one(kommo, monkeypatch):
+    """Sending late would bunch with other workers' on-time requests (a 429)."""
+    from types import SimpleNamespace
+
+    from crm import delivery
+
+    clock = {"now": 1000.0}
+    descheduled = iter([0.5])  # the first sleep overruns by half a second
+
+    def fake_sleep(seconds: float) -> None:
+        clock["now"] += seconds + next(descheduled, 0.0)
+
+    monkeypatch.setattr(
+        delivery, "time", SimpleNamespace(monotonic=lambda: clock["now"], sleep=fake_sleep)
+    )
+    monkeypatch.setattr(delivery, "_last_send", 0.0)
+    reserved = []
+    real_reserve = pacing.reserve_request_slot
+    monkeypatch.setattr(
+        pacing, "reserve_request_slot", lambda: reserved.append(1) or real_reserve()
+    )
+    batch = delivery._Batch(worker="w", client=None, sleep=fake_sleep)
+
+    batch._wait_for(clock["now"] + 0.1)
+
+    assert len(reserved) == 1  # the missed slot was replaced by a fresh one
+    assert delivery._last_send == clock["now"]
