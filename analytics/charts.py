@@ -77,7 +77,7 @@ def line_chart(
         )
     step = max(1, len(days) // 6)
     ticks = list(range(0, len(days), step))
-    if ticks and len(days) - 1 - ticks[-1] < step / 2:
+    if ticks and len(days) - 1 - ticks[-1] < step * 0.8:
         ticks.pop()  # too close to the last day's label
     ticks.append(len(days) - 1)
     for i in ticks:
