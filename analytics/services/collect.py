@@ -26,7 +26,7 @@ from capture.attribution import (
 from capture.context import RequestContext
 
 from ..buffer import BUFFER
-from ..errors import InvalidEvent, MalformedBody
+from ..errors import BodyTooLarge, InvalidEvent, MalformedBody
 from ..models import Event
 from ..salts import today
 from ..sources import classify
@@ -65,8 +65,6 @@ class Consent:
 
 def parse_body(body: bytes) -> list | dict:
     if len(body) > MAX_BODY_BYTES:
-        from ..errors import BodyTooLarge
-
         raise BodyTooLarge(f"the body is {len(body)} bytes; at most {MAX_BODY_BYTES} are accepted")
     try:
         data = json.loads(body)
