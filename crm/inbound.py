@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -41,6 +41,7 @@ CONTRACT_FIELD_NAMES = {
 }
 POLL_FIRST_LOOKBACK_SECONDS = 24 * 3600
 POLL_MAX_PAGES = 20
+EVENT_KEEP_DAYS = 90
 _KEY = re.compile(r"\[([^\]]*)\]")
 
 
@@ -316,6 +317,13 @@ class InboundReport:
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
 
+def prune_events(*, keep_days: int = EVENT_KEEP_DAYS) -> int:
+    """Forget processed changes after a while: Kommo repeats a webhook within hours, not months."""
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted, _ = KommoEvent.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
 def process_webhook(items: Iterable[tuple[str, str]]) -> InboundReport:
     report = InboundReport()
     changes = changes_from_webhook(parse_form(items))
@@ -334,6 +342,7 @@ def poll_changes(*, client=None, sleep=None) -> InboundReport:
 
     sleep = sleep or time.sleep
     report = InboundReport()
+    prune_events()
     if pacing.delivery_paused():
         report.stopped = "paused"
         return report

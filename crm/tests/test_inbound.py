@@ -189,3 +189,15 @@ def test_the_poll_applies_changes_made_in_kommo(kommo):
     # Polling again finds the same changes: nothing is applied twice.
     again = poll_changes(sleep=lambda s: None)
     assert again.applied == 0 and again.duplicate == 2
+
+
+def test_processed_changes_are_forgotten_after_ninety_days(hook):
+    from crm.inbound import prune_events
+
+    with time_machine.travel(T0, tick=False):
+        hook(_status(123456789, 142, T0))
+    with time_machine.travel(T0 + timedelta(days=89), tick=False):
+        assert prune_events() == 0
+    with time_machine.travel(T0 + timedelta(days=91), tick=False):
+        assert prune_events() == 1
+    assert not KommoEvent.objects.exists()
