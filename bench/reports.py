@@ -79,7 +79,7 @@ def events_sql(vendor: str, events: int, start_epoch: int, seconds: int) -> str:
         cast = "CAST({} AS TEXT)"
     else:
         series = ""
-        source = f"generate_series(0, {events - 1}) AS seq(n)"
+        source = f"generate_series(0::bigint, {events - 1}) AS seq(n)"
         ts = f"to_timestamp({start_epoch} + (v * {seconds}) / {visits} + i * 40)"
         key = (
             "lpad(to_hex(v), 16, '0') || "
