@@ -67,7 +67,7 @@ def events_sql(vendor: str, events: int, start_epoch: int, seconds: int) -> str:
     visits = events // 4
     if vendor == "sqlite":
         series = (
-            f"WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "
+            f"WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq "  # noqa: S608
             f"WHERE n < {events - 1}) "
         )
         source = "seq"
@@ -100,6 +100,7 @@ def events_sql(vendor: str, events: int, start_epoch: int, seconds: int) -> str:
         f"(CASE WHEN {source_field(3)} = '' THEN '' ELSE {source_field(3)} || '_' || "
         f"{cast.format('v % 5')} END)"
     )
+    # Built from this file's constants and integers only, no outside input.
     return f"""{series}
 INSERT INTO analytics_event (subject_id, retention_from, ts, type, visitor_key, consented_id,
     path, query, referrer_host, source_class, source, medium, campaign, utm_term, utm_content,
@@ -115,7 +116,7 @@ SELECT NULL, t, t, CASE WHEN {pageview} THEN 1 ELSE 2 END, k, '', p, '',
     CASE WHEN {pageview} THEN NULL ELSE 1000 + (v * 37) % 120000 END
 FROM (SELECT v, i, {ts} AS t, {key} AS k, {path} AS p
       FROM (SELECT n / 4 AS v, n % 4 AS i FROM {source}) AS numbered) AS rows
-"""
+"""  # noqa: S608
 
 
 def insert_leads(count: int, start: datetime.datetime, seconds: int) -> None:
@@ -254,9 +255,8 @@ def child(args: argparse.Namespace) -> None:
             .order_by()
         )
 
-    User.objects.create_superuser("bench", "", "bench-password-1")
     client = Client(HTTP_HOST="127.0.0.1")
-    client.login(username="bench", password="bench-password-1")
+    client.force_login(User.objects.create_superuser("bench", "", None))
     query = f"?from={first_day}&to={today}&by=source_medium"
 
     def page() -> None:
