@@ -111,7 +111,7 @@ def _time(value: object) -> datetime | None:
 
 
 def _is_contract_field(field_id: object, name: object) -> bool:
-    wanted = getattr(settings, "KOMMO_CONTRACT_COMPLETED_FIELD_ID", None)
+    wanted = settings.KOMMO_CONTRACT_COMPLETED_FIELD_ID
     if wanted:
         return _int(field_id) == int(wanted)
     return str(name or "").strip().lower() in CONTRACT_FIELD_NAMES

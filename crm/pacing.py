@@ -28,7 +28,7 @@ def rate() -> float:
 
     Below the documented 7/s so that network jitter never lets 8 land in one second.
     """
-    return float(getattr(settings, "KOMMO_REQUESTS_PER_SECOND", 6.5))
+    return float(settings.KOMMO_REQUESTS_PER_SECOND)
 
 
 def _locked_state() -> KommoState:

@@ -187,6 +187,10 @@ KOMMO_WEBHOOK_SECRET = env.str("KOMMO_WEBHOOK_SECRET", default="")
 KOMMO_MODE = env.str("KOMMO_MODE", default="complex")
 KOMMO_PIPELINE_ID = env.int("KOMMO_PIPELINE_ID", default=None)
 KOMMO_STATUS_ID = env.int("KOMMO_STATUS_ID", default=None)
+# Kommo allows 7 requests/s per account; all our workers together stay under this.
+KOMMO_REQUESTS_PER_SECOND = env.float("KOMMO_REQUESTS_PER_SECOND", default=6.5)
+# The Kommo lead field holding the contract completion date (else a field named so).
+KOMMO_CONTRACT_COMPLETED_FIELD_ID = env.int("KOMMO_CONTRACT_COMPLETED_FIELD_ID", default=None)
 GA_MEASUREMENT_ID = env.str("GA_MEASUREMENT_ID", default="")
 CALCOM_LINK = env.str("CALCOM_LINK", default="")
 CALCOM_WEBHOOK_SECRET = env.str("CALCOM_WEBHOOK_SECRET", default="")
