@@ -282,7 +282,7 @@ def child(args: argparse.Namespace) -> None:
         )
     rows = campaign_report(period, by="source_medium")
     say(
-        f"{vendor}: 14 months, {sum(r.visits for r in rows):,} visits, "
+        f"{vendor}: {args.days} days, {sum(r.visits for r in rows):,} visits, "
         f"{sum(r.leads for r in rows):,} leads in the report (target: under 300 ms)"
     )
     say()
