@@ -9,25 +9,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from capture.models import Lead
+from leadkeeper.tasks import enqueue_with_transaction
 
 from . import pacing
 from .models import OutboxMessage
 
 
 def queue_lead_delivery(*, lead: Lead) -> OutboxMessage:
-    """Write the outbox rows in the caller's transaction; enqueue delivery after commit.
+    """Write the outbox rows and their delivery tasks in the caller's transaction.
 
     One row delivers the lead to Kommo; another emails sales (when SALES_EMAIL is set).
+    With django-tasks-db the tasks commit with the rows (no extra write after commit);
+    with any other backend they are enqueued on commit.
     """
     from .tasks import deliver_outbox_message
 
     message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.CRM_LEAD, ref=lead.pk)
-    transaction.on_commit(partial(deliver_outbox_message.enqueue, message.pk))
+    enqueue_with_transaction(deliver_outbox_message, message.pk)
     if settings.SALES_EMAIL:
         notice = OutboxMessage.objects.create(
             kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk
         )
-        transaction.on_commit(partial(deliver_outbox_message.enqueue, notice.pk))
+        enqueue_with_transaction(deliver_outbox_message, notice.pk)
     return message
 
 
