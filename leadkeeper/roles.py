@@ -51,3 +51,10 @@ def sync_role_permissions(**kwargs: object) -> None:
             if permission is not None:
                 wanted.append(permission)
         group.permissions.add(*wanted)
+
+
+def is_dpo(user: object) -> bool:
+    """The DPO desk is for the "dpo" group and superusers."""
+    if not getattr(user, "is_active", False):
+        return False
+    return user.is_superuser or user.groups.filter(name="dpo").exists()

@@ -18,6 +18,8 @@ class Policy(_Entry):
     storage: str
     transfers: str
     template_notice: str = ""
+    # GDPR Art. 30(1)(g): a general description of the security measures.
+    security_measures: list[str] = []
 
 
 class Controller(_Entry):
@@ -57,6 +59,8 @@ class Purpose(_Entry):
     legal_basis: Identifier
     categories: list[Identifier] = Field(min_length=1)
     consent_category: Identifier | None = None
+    # GDPR Art. 30(1)(c): whose data this purpose processes.
+    data_subjects: list[str] = Field(default_factory=lambda: ["website visitors"])
 
 
 class Recipient(_Entry):

@@ -1,8 +1,22 @@
-from django.http import Http404, HttpRequest, HttpResponse
+import csv
+from dataclasses import asdict
+from dataclasses import fields as fields_of
+
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from leadkeeper.roles import is_dpo
+
+from .loader import get_register
 from .schema import Register
-from .selectors import current_policy_version, policy_version, policy_versions
+from .selectors import (
+    ProcessingRecord,
+    current_policy_version,
+    policy_version,
+    policy_versions,
+    records_of_processing,
+)
 
 
 def _render_policy(request: HttpRequest, version, *, current: bool) -> HttpResponse:
@@ -39,3 +53,50 @@ def privacy_policy_version(request: HttpRequest, number: int) -> HttpResponse:
         raise Http404(f"privacy policy version {number} was never published")
     current = current_policy_version()
     return _render_policy(request, version, current=version.pk == current.pk)
+
+
+@login_required
+@user_passes_test(is_dpo)
+def desk(request: HttpRequest) -> HttpResponse:
+    return render(request, "register/desk.html")
+
+
+@login_required
+@user_passes_test(is_dpo)
+def records(request: HttpRequest) -> HttpResponse:
+    """GDPR Art. 30 records of processing, from the register, as a page, CSV or JSON."""
+    register = get_register()
+    rows = records_of_processing(register)
+    version = current_policy_version()
+    export = request.GET.get("format", "")
+    filename = f"records-of-processing-v{version.number}"
+    if export == "json":
+        payload = {
+            "controller": register.controller.model_dump(),
+            "policy_version": version.number,
+            "security_measures": register.policy.security_measures,
+            "records": [asdict(row) for row in rows],
+        }
+        response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        return response
+    if export == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        writer = csv.writer(response)
+        fields = [f.name for f in fields_of(ProcessingRecord)]
+        writer.writerow(fields)
+        for row in rows:
+            values = [getattr(row, name) for name in fields]
+            writer.writerow(["; ".join(v) if isinstance(v, list) else v for v in values])
+        return response
+    return render(
+        request,
+        "register/records.html",
+        {
+            "records": rows,
+            "version": version,
+            "controller": register.controller,
+            "security_measures": register.policy.security_measures,
+        },
+    )
