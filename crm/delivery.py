@@ -428,7 +428,12 @@ class _Batch:
     def _reconcile(self, rows: list[OutboxMessage]) -> set[int]:
         """Find in Kommo the leads an earlier, interrupted attempt created (by our tag)."""
         by_lead = {row.ref: row for row in rows}
-        since = min(row.in_doubt_since for row in rows) - RECONCILE_MARGIN
+        # We send each lead's own created_at and Kommo keeps it, so a lead that waited in
+        # the outbox is listed under that older time, not under the attempt's time.
+        oldest = min(
+            [row.in_doubt_since for row in rows] + [self.leads[row.ref].created_at for row in rows]
+        )
+        since = oldest - RECONCILE_MARGIN
         found: dict[int, CreatedLead] = {}
         page = 1
         while len(found) < len(by_lead) and page <= RECONCILE_MAX_PAGES:

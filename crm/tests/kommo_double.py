@@ -425,7 +425,8 @@ class KommoDouble:
             "name": lead.get("name", ""),
             "status_id": status_id,
             "pipeline_id": pipeline_id or 7000,
-            "created_at": now,
+            # Kommo keeps a created_at the request sets (leads "created_at": Unix timestamp).
+            "created_at": int(lead.get("created_at") or now),
             "updated_at": now,
             "closed_at": None,
             "tags": [t["name"] for t in (lead.get("_embedded") or {}).get("tags") or []],

@@ -341,3 +341,31 @@ def test_a_worker_that_wakes_up_after_its_slot_takes_a_new_one(kommo, monkeypatc
 
     assert len(reserved) == 1  # the missed slot was replaced by a fresh one
     assert delivery._last_send == clock["now"]
+
+
+def test_an_old_lead_created_by_an_interrupted_attempt_is_found_not_sent_again(kommo, monkeypatch):
+    """Kommo keeps the created_at we send (the lead's own time), so the look-up after a
+    crash must reach back to it, not only to the moment of the interrupted attempt."""
+    import httpx
+
+    from crm import delivery
+    from integrations.kommo.client import KommoClient
+
+    lead = make_lead(created_at=timezone.now() - timedelta(hours=2))  # waited for Kommo
+    kommo.delay = 0.5
+    monkeypatch.setattr(
+        delivery,
+        "make_client",
+        lambda: KommoClient(
+            base_url=kommo.url, access_token=kommo.token, timeout=httpx.Timeout(0.2)
+        ),
+    )
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        assert deliver_batch().stopped.startswith("Kommo unavailable")
+        kommo.wait_idle()  # Kommo finishes the request our client gave up on
+        kommo.delay = 0
+        clock.shift(120)
+        report = deliver_batch()
+
+    assert report.reconciled == 1
+    assert kommo.markers()[f"lk-{lead.pk}"] == 1
