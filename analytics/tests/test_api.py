@@ -176,3 +176,38 @@ def test_bots_are_dropped_and_counted(client):
 def test_the_collector_is_in_the_openapi_schema(client):
     schema = client.get("/api/openapi.json").json()
     assert "/api/v1/collect" in schema["paths"]
+
+
+def _grant_analytics(client) -> None:
+    from consent.state import COOKIE_NAME, encode_state, new_state
+
+    client.cookies[COOKIE_NAME] = encode_state(new_state().chose({"analytics"}))
+
+
+CID = "Zx8f3kQ9LmN2pR7tV5wY1a"
+
+
+def test_with_analytics_consent_the_first_party_id_is_kept_hashed(client):
+    _grant_analytics(client)
+    post(client, pageview(cid=CID))
+
+    stored = Event.objects.get()
+    assert stored.consented_id and CID not in stored.consented_id
+
+
+def test_after_withdrawal_the_id_is_not_stored_and_is_forgotten(client):
+    _grant_analytics(client)
+    post(client, pageview(cid=CID))
+    client.cookies.clear()  # consent withdrawn
+
+    response = post(client, pageview(cid=CID))
+
+    assert response.json()["accepted"] == 1
+    assert list(Event.objects.values_list("consented_id", flat=True)) == ["", ""]
+
+
+def test_the_script_is_on_public_pages_and_asks_for_an_id_only_with_consent(client):
+    html = client.get("/").content.decode()
+    assert "analytics/collect.js" in html and "data-cid" not in html
+    _grant_analytics(client)
+    assert 'data-cid="1"' in client.get("/").content.decode()
