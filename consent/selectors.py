@@ -45,6 +45,13 @@ def form_consents(*, consent_id: uuid.UUID) -> list[FormConsent]:
     return [FormConsent(record=g, withdrawal=withdrawals.get(g.lead_id)) for g in grants]
 
 
+def leads_with_withdrawn_consent(*, lead_ids: list[int]) -> set[int]:
+    """Of these leads, those whose contact-form consent the visitor withdrew (Art. 7(3))."""
+    return set(
+        WithdrawalRequest.objects.filter(lead_id__in=lead_ids).values_list("lead_id", flat=True)
+    )
+
+
 def _as_consent_id(query: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(query.strip())

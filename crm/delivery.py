@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from capture.models import Lead
+from consent.selectors import leads_with_withdrawn_consent
 from integrations.kommo.client import KommoClient
 from integrations.kommo.errors import (
     KommoError,
@@ -394,10 +395,16 @@ class _Batch:
     def _screen(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
         """Rows that can be sent now; the others are settled here."""
         sendable = []
+        withdrawn = leads_with_withdrawn_consent(lead_ids=list(self.leads))
         for row in rows:
             lead = self.leads.get(row.ref)
             if lead is None:
                 _mark_dead(self.worker, row, f"lead {row.ref} no longer exists")
+                self.report.dead += 1
+            elif lead.pk in withdrawn:
+                # The lead's only legal basis is the form consent (register: lead_management);
+                # once withdrawn, it is not disclosed to Kommo (policy §4, GDPR Art. 7(3)).
+                _mark_dead(self.worker, row, f"lead {row.ref}: consent withdrawn before delivery")
                 self.report.dead += 1
             elif lead.subject and lead.subject.erased_at:
                 _mark_dead(self.worker, row, f"lead {row.ref} was erased before delivery")

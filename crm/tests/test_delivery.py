@@ -291,6 +291,21 @@ def test_erased_and_missing_leads_are_dead_lettered_not_sent(kommo):
     assert kommo.calls("POST", "/api/v4/leads/complex") == []
 
 
+def test_a_lead_whose_consent_was_withdrawn_before_delivery_is_not_sent(kommo):
+    from consent.models import WithdrawalRequest
+
+    withdrawn = make_lead()
+    kept = make_lead(name="Anna", phone="+79035550002", email="anna@example.com")
+    WithdrawalRequest.objects.create(subject=withdrawn.subject, lead=withdrawn)
+
+    deliver_batch()
+
+    row = lead_row(withdrawn)
+    assert row.state == "dead" and "consent withdrawn" in row.last_error
+    assert f"lk-{withdrawn.pk}" not in kommo.markers()
+    assert kommo.markers()[f"lk-{kept.pk}"] == 1
+
+
 def test_pacing_reserves_slots_one_per_rate_interval(kommo):
     with time_machine.travel(timezone.now(), tick=False):
         waits = [pacing.reserve_request_slot() for _ in range(4)]
