@@ -22,6 +22,9 @@ def kommo(settings):
 def _no_faults():
     yield
     delivery.fault_hook = None
+    # A later double may get the same port: a cached client would then skip a test's
+    # monkeypatched make_client (and its short timeout).
+    delivery._clients.clear()
 
 
 @pytest.fixture
