@@ -11,13 +11,6 @@ from capture.selectors import leads_matching
 from .models import AnalyticsClientId, ConsentRecord, WithdrawalRequest
 
 
-def is_dpo(user: object) -> bool:
-    """The DPO desk is for the "dpo" group (leadkeeper/roles.py) and superusers."""
-    if not getattr(user, "is_active", False):
-        return False
-    return user.is_superuser or user.groups.filter(name="dpo").exists()
-
-
 def consent_history(*, consent_id: uuid.UUID) -> list[ConsentRecord]:
     return list(
         ConsentRecord.objects.filter(consent_id=consent_id)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.services import record_event
 from capture.context import request_context
+from leadkeeper.roles import is_dpo
 from register.selectors import optional_consent_categories
 
 from .errors import ConsentError, TooManyChoices
@@ -23,7 +24,6 @@ from .selectors import (
     consent_history_matching,
     export_rows,
     form_consents,
-    is_dpo,
     texts_of,
 )
 from .services import (
