@@ -158,3 +158,13 @@ def test_cal_com_double_over_http_good_bad_and_replayed(live_server, settings, a
     assert good.status_code == 200 and good.json()["outcome"] == "applied"
     assert again.json()["outcome"] == "duplicate"
     assert Booking.objects.count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_times_without_an_offset_are_read_as_utc_not_a_server_error(client):
+    body = calcom_body(created_at="2026-11-20T10:00:00", start="2026-11-27T09:00:00")
+    response = _deliver(client, body)
+    assert response.status_code == 200 and response.json()["outcome"] == "applied"
+    booking = Booking.objects.get()
+    assert booking.start_time == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    assert booking.last_event_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

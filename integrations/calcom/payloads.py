@@ -5,14 +5,24 @@
 Unknown fields are ignored: Cal.com adds fields over time.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 BOOKING_CREATED = "BOOKING_CREATED"
 BOOKING_RESCHEDULED = "BOOKING_RESCHEDULED"
 BOOKING_CANCELLED = "BOOKING_CANCELLED"
 PING = "PING"
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Cal.com sends ISO 8601 in UTC ("...Z"); a time without an offset is read as UTC rather
+    # than compared with our aware clock (a TypeError, a 500, and Cal.com retrying forever).
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class _Model(BaseModel):
@@ -28,8 +38,8 @@ class Attendee(_Model):
 class BookingPayload(_Model):
     uid: str = Field(min_length=1, max_length=128)
     title: str = Field(default="", max_length=300)
-    start_time: datetime = Field(alias="startTime")
-    end_time: datetime = Field(alias="endTime")
+    start_time: UtcDatetime = Field(alias="startTime")
+    end_time: UtcDatetime = Field(alias="endTime")
     attendees: list[Attendee] = Field(default_factory=list)
     # On BOOKING_RESCHEDULED: the uid of the booking this one replaces.
     reschedule_uid: str | None = Field(default=None, alias="rescheduleUid", max_length=128)
@@ -38,7 +48,7 @@ class BookingPayload(_Model):
 
 class WebhookEvent(_Model):
     trigger_event: str = Field(alias="triggerEvent", min_length=1, max_length=64)
-    created_at: datetime = Field(alias="createdAt")
+    created_at: UtcDatetime = Field(alias="createdAt")
     payload: dict = Field(default_factory=dict)
 
     def booking(self) -> BookingPayload:
