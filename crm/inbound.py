@@ -86,11 +86,15 @@ def parse_form(items: Iterable[tuple[str, str]]) -> dict:
     return root
 
 
+_MAX_ID = 2**63 - 1  # a BigIntegerField; a larger "id" is malformed, not a Kommo id
+
+
 def _int(value: object) -> int | None:
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if -_MAX_ID <= number <= _MAX_ID else None
 
 
 def _time(value: object) -> datetime | None:
@@ -99,7 +103,10 @@ def _time(value: object) -> datetime | None:
         return None
     number = _int(value)
     if number is not None:
-        return datetime.fromtimestamp(number, tz=UTC) if number > 0 else None
+        try:
+            return datetime.fromtimestamp(number, tz=UTC) if number > 0 else None
+        except (OverflowError, OSError, ValueError):  # beyond year 9999: malformed
+            return None
     text = str(value).strip()
     for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"):
         try:

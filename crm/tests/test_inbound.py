@@ -115,6 +115,23 @@ def test_unknown_ids_and_malformed_bodies_are_acknowledged(hook, client):
     assert KommoEvent.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"leads[status][0][id]": "1", "leads[status][0][last_modified]": "9" * 20},
+        {"leads[status][0][id]": "9" * 23},
+        {
+            "leads[update][0][id]": "5",
+            "leads[update][0][custom_fields][0][name]": "contract completed",
+            "leads[update][0][custom_fields][0][values][0][value]": "9" * 14,
+        },
+    ],
+    ids=["timestamp-out-of-range", "id-beyond-bigint", "date-field-beyond-year-9999"],
+)
+def test_out_of_range_numbers_are_acknowledged_not_a_server_error(hook, data):
+    assert hook(data).status_code == 200
+
+
 def test_get_is_not_allowed(hook, client):
     assert client.get(f"/hooks/kommo/{SECRET}/").status_code == 405
 
