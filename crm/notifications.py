@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +20,9 @@ from leadkeeper.logging import redact
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+# Long enough for a slow SMTP server; a worker that dies while sending frees the row after it.
+NOTIFY_LEASE = timedelta(minutes=5)
 
 
 def lead_admin_url(lead_id: int) -> str:
@@ -52,6 +55,8 @@ def send_sales_notification(*, message_id: int) -> str:
             last_error="SALES_EMAIL not set: nobody to tell",
         )
         return "skipped: SALES_EMAIL not set"
+    if not _claim(message):
+        return f"notification {message_id} is being sent by another worker"
     subject, body = notification_text(message.ref)
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [settings.SALES_EMAIL])
@@ -61,13 +66,34 @@ def send_sales_notification(*, message_id: int) -> str:
             attempts=F("attempts") + 1,
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             last_error=redact(f"{type(error).__name__}: {error}")[:2000],
+            claimed_by="",
+            claimed_until=None,
         )
         logger.warning(
             "crm.notify.failed", extra={"message_id": message.pk, "lead_id": message.ref}
         )
         return f"failed, retrying in {delay} s"
     OutboxMessage.objects.filter(pk=message.pk).update(
-        state=OutboxMessage.State.DELIVERED, delivered_at=timezone.now(), last_error=""
+        state=OutboxMessage.State.DELIVERED,
+        delivered_at=timezone.now(),
+        last_error="",
+        claimed_by="",
+        claimed_until=None,
     )
     logger.info("crm.notify.sent", extra={"message_id": message.pk, "lead_id": message.ref})
     return "sent"
+
+
+def _claim(message: OutboxMessage) -> bool:
+    """Take the row for this worker alone, so the task and the sweeper's copy of it (both
+    may run while the first is still talking to SMTP) send one email, not two."""
+    from .delivery import worker_name
+
+    now = timezone.now()
+    return bool(
+        OutboxMessage.objects.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+            pk=message.pk,
+            state=OutboxMessage.State.PENDING,
+        ).update(claimed_by=worker_name(), claimed_until=now + NOTIFY_LEASE)
+    )

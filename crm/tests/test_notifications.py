@@ -1,7 +1,11 @@
 """Sales hear about each new lead by email: a link, never the person's data."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from capture.services import capture_lead
 from capture.tests.factories import lead_data, request_context
@@ -29,6 +33,23 @@ def test_a_new_lead_emails_sales_a_back_office_link_without_personal_data(settin
     assert notice.state == "delivered"
     # Sent once: the task running again does nothing.
     assert "already delivered" in deliver_message(message_id=notice.pk)
+    assert len(mail.outbox) == 1
+
+
+def test_a_notification_another_worker_is_sending_is_not_sent_twice(settings):
+    settings.SALES_EMAIL = "sales@kommoexpert.ru"
+    lead = capture_lead(data=lead_data(), context=request_context(), channel="api")
+    notice = OutboxMessage.objects.get(kind="crm.notify", ref=lead.pk)
+    # The first task is talking to SMTP when the sweeper's copy of it runs.
+    OutboxMessage.objects.filter(pk=notice.pk).update(
+        claimed_by="other:1:1", claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+
+    assert "another worker" in deliver_message(message_id=notice.pk)
+    assert mail.outbox == []
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):  # that worker died
+        assert deliver_message(message_id=notice.pk) == "sent"
     assert len(mail.outbox) == 1
 
 
