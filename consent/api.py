@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
@@ -82,8 +83,12 @@ def _cross_site(request: HttpRequest) -> bool:
 
 
 @router.get("", response=StateOut, summary="This browser's consent state")
-def current_state(request: HttpRequest) -> dict:
+def current_state(request: HttpRequest, response: HttpResponse) -> dict:
     state: ConsentState | None = request.consent
+    # The answer carries this browser's consent id, the secret that can withdraw its form
+    # consent: no shared cache (a CDN rule, a proxy) may keep it for the next visitor.
+    response["Cache-Control"] = "no-store"
+    patch_vary_headers(response, ("Cookie",))
     return {
         "consent_id": str(state.consent_id) if state else None,
         "decided": bool(state and state.current),

@@ -34,6 +34,14 @@ def test_a_choice_is_recorded_and_remembered_in_a_strictly_necessary_cookie(clie
     assert str(state.consent_id) == body["consent_id"] and state.effective == {"analytics"}
 
 
+def test_the_state_with_its_consent_id_is_never_kept_by_a_shared_cache(client):
+    consent_id = _post(client, {"categories": {"analytics": True}}).json()["consent_id"]
+    response = client.get(URL)
+    assert response.json()["consent_id"] == consent_id
+    assert response["Cache-Control"] == "no-store"
+    assert "Cookie" in response["Vary"]
+
+
 def test_later_choices_keep_the_consent_id(client):
     first = _post(client, {"categories": {"analytics": True, "booking": True}}).json()
     second = _post(client, {"categories": {"analytics": False, "booking": True}}).json()
