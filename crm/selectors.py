@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import KommoEvent, KommoState, OutboxMessage
+from .models import KommoState, OutboxMessage
 
 
 def kommo_configured() -> bool:
@@ -17,10 +17,6 @@ def _due(kind: str):
         state=OutboxMessage.State.PENDING,
         next_attempt_at__lte=now,
     ).order_by("created_at", "id")
-
-
-def messages_due(*, limit: int = 100) -> list[OutboxMessage]:
-    return list(_due(OutboxMessage.Kind.CRM_LEAD)[:limit])
 
 
 def sweep_targets(*, kommo: bool, batch: int = 50, max_tasks: int = 10) -> list[int]:
@@ -43,27 +39,6 @@ def kommo_blocked_or_paused() -> bool:
 
 def kommo_connection() -> KommoState | None:
     return KommoState.objects.filter(pk=1).first()
-
-
-def outbox_summary() -> dict[str, int]:
-    """Lead rows per state, for the back office banner."""
-    rows = (
-        OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CRM_LEAD)
-        .values("state")
-        .annotate(n=Count("id"))
-    )
-    return {row["state"]: row["n"] for row in rows}
-
-
-def recent_kommo_events(*, limit: int = 50) -> list[KommoEvent]:
-    return list(KommoEvent.objects.all()[:limit])
-
-
-def delivery_state_for_leads(lead_ids: list[int]) -> dict[int, OutboxMessage]:
-    return {
-        m.ref: m
-        for m in OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CRM_LEAD, ref__in=lead_ids)
-    }
 
 
 def delivery_state_subquery() -> Subquery:
