@@ -256,10 +256,14 @@ def apply_change(change: KommoChange, *, source: str) -> str:
     digest = change.digest()
     if KommoEvent.objects.filter(digest=digest).exists():
         return "duplicate"
+    # Locked: a webhook and a poll about the same lead at once must not both read the old
+    # clocks and let the later save move retention_from back (PostgreSQL; SQLite's
+    # IMMEDIATE transactions already serialise this).
+    leads = Lead.objects.select_for_update()
     if change.entity == "leads":
-        leads = list(Lead.objects.filter(kommo_lead_id=change.kommo_id))
+        leads = list(leads.filter(kommo_lead_id=change.kommo_id))
     else:
-        leads = list(Lead.objects.filter(kommo_contact_id=change.kommo_id))
+        leads = list(leads.filter(kommo_contact_id=change.kommo_id))
     now = timezone.now()
     at = min(change.occurred_at or now, now)
     outcome = KommoEvent.Outcome.APPLIED if leads else KommoEvent.Outcome.UNKNOWN
