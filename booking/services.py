@@ -131,8 +131,12 @@ def handle_calcom_event(*, event: WebhookEvent) -> Handled:
     try:
         return _apply(event=event, payload=payload, key=key, email=email, name=name)
     except IntegrityError:
-        # The same delivery, applied by a concurrent request a moment ago.
-        return Handled("duplicate")
+        # A concurrent request inserted either this same delivery, or another event of the
+        # same booking uid (a cancellation right after the creation): in the second case
+        # this event must still be applied, now on the row that exists.
+        if WebhookDelivery.objects.filter(key=key).exists():
+            return Handled("duplicate")
+        return _apply(event=event, payload=payload, key=key, email=email, name=name)
 
 
 @transaction.atomic

@@ -139,6 +139,28 @@ def test_a_signed_but_unusable_delivery_is_a_clear_400(client, body):
     assert not Booking.objects.exists()
 
 
+def test_a_cancellation_racing_the_creation_of_its_booking_is_applied_not_dropped(
+    client, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from booking import services
+
+    real_save, calls = services._save, []
+
+    def save_after_a_concurrent_insert(**kwargs):
+        calls.append(kwargs["uid"])
+        if len(calls) == 2:  # the cancellation: the creation committed its uid a moment ago
+            raise IntegrityError("UNIQUE constraint failed: booking_booking.uid")
+        return real_save(**kwargs)
+
+    monkeypatch.setattr(services, "_save", save_after_a_concurrent_insert)
+    _deliver(client, calcom_body())
+    response = _deliver(client, calcom_body("BOOKING_CANCELLED", created_at="2026-11-20T11:00:00Z"))
+    assert response.status_code == 200 and response.json()["outcome"] == "applied"
+    assert Booking.objects.get(uid="bk-1").status == "cancelled"
+
+
 def test_only_post_is_allowed(client):
     assert client.get(URL).status_code == 405
 
