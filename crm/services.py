@@ -38,13 +38,17 @@ def retry_messages(*, message_ids: list[int]) -> int:
     """Staff fixed the cause: dead or waiting rows become due now (attempts are kept)."""
     from .tasks import deliver_outbox_message
 
+    now = timezone.now()
     with transaction.atomic():
         count = (
             OutboxMessage.objects.filter(pk__in=message_ids)
             .exclude(state=OutboxMessage.State.DELIVERED)
+            # A row a live worker holds may be on its way to Kommo right now: freeing it
+            # would let a second worker send it too (a duplicate lead). It is due anyway.
+            .exclude(state=OutboxMessage.State.PENDING, claimed_until__gt=now)
             .update(
                 state=OutboxMessage.State.PENDING,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=now,
                 claimed_by="",
                 claimed_until=None,
             )

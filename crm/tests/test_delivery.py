@@ -277,6 +277,18 @@ def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(kommo):
         assert len(claim_due_messages(worker="b")) == 3
 
 
+def test_staff_retry_does_not_free_a_row_a_worker_is_sending(kommo):
+    make_leads(2)
+    (sending, waiting) = claim_due_messages(worker="a")
+    OutboxMessage.objects.filter(pk=waiting.pk).update(claimed_by="", claimed_until=None)
+
+    assert retry_messages(message_ids=[sending.pk, waiting.pk]) == 1
+
+    assert [row.pk for row in claim_due_messages(worker="b")] == [waiting.pk]
+    sending.refresh_from_db()
+    assert sending.claimed_by == "a"
+
+
 def test_erased_and_missing_leads_are_dead_lettered_not_sent(kommo):
     erased = make_lead()
     erased.subject.erased_at = timezone.now()
