@@ -210,11 +210,16 @@ def _mark_dead(worker: str, row: OutboxMessage, reason: str) -> None:
     logger.warning("crm.delivery.dead", extra={"message_id": row.pk, "lead_id": row.ref})
 
 
-def _reserve_and_mark_in_doubt(worker: str, rows: list[OutboxMessage]) -> float:
+def _reserve_and_mark_in_doubt(
+    worker: str, rows: list[OutboxMessage]
+) -> tuple[float, list[OutboxMessage]]:
     """Reserve a request slot and mark the rows in doubt, committed before the request.
 
     If we die after Kommo accepted, the next try looks for the leads first. One write
     transaction for both, so workers on SQLite queue for the write lock once per request.
+    Returns the wait and the rows still ours: a row whose lease ran out while this batch
+    was busy (slow requests, one-by-one resends) may belong to another worker now, and
+    sending it too would create the lead twice. The rows kept get a fresh lease.
     """
     with transaction.atomic():
         wait = pacing.reserve_request_slot()
@@ -222,12 +227,18 @@ def _reserve_and_mark_in_doubt(worker: str, rows: list[OutboxMessage]) -> float:
             raise _NotSent("blocked (rate limit or outage backoff) or paused")
         slot = time.monotonic() + wait
         now = timezone.now()
-        _mine(worker, [row.pk for row in rows]).update(in_doubt_since=now)
+        ours = set(
+            _mine(worker, [row.pk for row in rows]).select_for_update().values_list("pk", flat=True)
+        )
+        OutboxMessage.objects.filter(pk__in=ours).update(
+            in_doubt_since=now, claimed_until=now + LEASE
+        )
+    rows = [row for row in rows if row.pk in ours]
     for row in rows:
-        row.in_doubt_since = now
+        row.in_doubt_since, row.claimed_until = now, now + LEASE
     # The slot is a point in time: the commit's own duration is not added to the wait, so
     # requests stay 1/rate apart however long the commit took.
-    return max(0.0, slot - time.monotonic())
+    return max(0.0, slot - time.monotonic()), rows
 
 
 def _store_kommo_ids(leads: list[Lead]) -> None:
@@ -544,6 +555,9 @@ class _Batch:
         return this_round, later
 
     def _send(self, rows: list[OutboxMessage], contacts: dict[int, int]) -> None:
+        wait, rows = _reserve_and_mark_in_doubt(self.worker, rows)
+        if not rows:
+            return
         by_request = {str(row.ref): row for row in rows}
         leads = [
             lead_to_kommo(
@@ -551,7 +565,6 @@ class _Batch:
             )
             for row in rows
         ]
-        wait = _reserve_and_mark_in_doubt(self.worker, rows)
         _fault("before_call")
         try:
             created = self._create(leads, wait=wait)

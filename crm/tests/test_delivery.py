@@ -289,6 +289,19 @@ def test_staff_retry_does_not_free_a_row_a_worker_is_sending(kommo):
     assert sending.claimed_by == "a"
 
 
+def test_a_worker_whose_lease_ran_out_does_not_send_rows_another_worker_took(kommo):
+    from crm.delivery import LEASE, _Batch, shared_client
+
+    lead = make_lead()
+    slow = claim_due_messages(worker="a")
+    with time_machine.travel(timezone.now() + LEASE + timedelta(seconds=1)):
+        assert len(claim_due_messages(worker="b")) == 1  # "a" was too slow
+        _Batch(worker="a", client=shared_client(), sleep=lambda s: None).run(slow)
+
+    assert kommo.calls("POST", "/api/v4/leads/complex") == []
+    assert lead_row(lead).claimed_by == "b"
+
+
 def test_erased_and_missing_leads_are_dead_lettered_not_sent(kommo):
     erased = make_lead()
     erased.subject.erased_at = timezone.now()
