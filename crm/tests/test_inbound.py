@@ -1,6 +1,7 @@
 """Kommo's changes flowing back: the webhook endpoint and the poll."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -26,6 +27,7 @@ def hook(settings, client):
     def post(data: dict, secret: str = SECRET):
         return client.post(f"/hooks/kommo/{secret}/", data)
 
+    post.client = client
     return post
 
 
@@ -113,6 +115,27 @@ def test_unknown_ids_and_malformed_bodies_are_acknowledged(hook, client):
     )
     assert response.status_code == 200
     assert KommoEvent.objects.count() == 1
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_mass_change_of_many_leads_in_one_webhook_is_applied_not_dropped(hook):
+    """Kommo sends a bulk stage change as one body; past Django's 1,000 form fields."""
+    lead = _delivered_lead()
+    data = _status(900001, 142, T0)
+    for i in range(1, 250):
+        for key, value in _status(700000 + i, 142, T0).items():
+            data[key.replace("[0]", f"[{i}]")] = value
+
+    response = hook.client.post(
+        f"/hooks/kommo/{SECRET}/",
+        urlencode(data),
+        content_type="application/x-www-form-urlencoded",  # as Kommo sends it
+    )
+
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert lead.crm_status == "won" and lead.won_at == T0
+    assert KommoEvent.objects.count() == 250
 
 
 @pytest.mark.parametrize(
