@@ -5,7 +5,7 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("seq", "at", "actor", "action", "subject_id", "object_type", "object_id")
+    list_display = ("id", "seq", "at", "actor", "action", "subject_id", "object_type", "object_id")
     list_filter = ("action", "actor")
     search_fields = ("=subject_id", "=object_id")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]

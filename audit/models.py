@@ -1,8 +1,11 @@
 """An append-only, tamper-evident log of who touched which personal data and why.
 
-Each event's hash covers its content and the previous event's hash, so editing or deleting
-any row breaks the chain from there on; `manage.py audit verify` finds the first break.
-Events carry ids and event names, never the personal data itself.
+Appending is a plain INSERT inside the caller's transaction, so the log never serialises
+the transactions that write it. A sealer (scheduled every few seconds, one at a time under
+a lock on AuditHead) then gives each committed event the next sequence number and a hash
+over its content and the previous event's hash. Editing or deleting a sealed row breaks
+the chain from there on; `manage.py audit verify` finds the first break and reports events
+still waiting for their seal. Events carry ids and event names, never the personal data.
 """
 
 from django.db import models
@@ -10,7 +13,7 @@ from django.utils import timezone
 
 
 class AuditHead(models.Model):
-    """A single row locked while appending, so concurrent writers extend one chain."""
+    """The chain's end: locked by the sealer, so seals are strictly sequential."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
@@ -21,7 +24,6 @@ class AuditHead(models.Model):
 
 
 class AuditEvent(models.Model):
-    seq = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=64)  # "visitor", "system", "kommo", "user:<id>"
     action = models.CharField(max_length=64, db_index=True)  # "lead.captured"
@@ -30,19 +32,27 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=255, blank=True)
     data = models.JSONField(default=dict, blank=True)  # ids and counts only
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Set once by the sealer; null while the event waits for its seal.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"], name="audit_unsealed_idx", condition=models.Q(seq__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor}"
+        return f"#{self.pk} {self.action} by {self.actor}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
-            raise ValueError(f"audit event {self.seq} is append-only and cannot be changed")
+            raise ValueError(f"audit event {self.pk} is append-only and cannot be changed")
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object):
-        raise ValueError(f"audit event {self.seq} is append-only and cannot be deleted")
+        raise ValueError(f"audit event {self.pk} is append-only and cannot be deleted")
