@@ -15,15 +15,17 @@ class Booking(PersonalRecord):
         RESCHEDULED = "rescheduled", "rescheduled (replaced by a later booking)"
         CANCELLED = "cancelled", "cancelled"
 
-    register_fields = {"name": "name", "email": "email"}
+    # Cal.com's default booking title is "<event type> between <host> and <attendee name>".
+    register_fields = {"name": "name", "email": "email", "title": "name"}
     retention_rule = "contact"  # retention_from = the last interaction with the booking
 
     uid = models.CharField(max_length=128, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices)
-    title = models.CharField(max_length=300, blank=True)
+    title = EncryptedCharField(max_length=300, blank=True, null=True)
     start_time = models.DateTimeField()
     end_time = models.DateTimeField()
-    name = EncryptedCharField(max_length=200, blank=True)
+    # null: the encrypted field stores "" as NULL (an attendee without a name).
+    name = EncryptedCharField(max_length=200, blank=True, null=True)
     email = EncryptedCharField(max_length=254)
     email_index = models.CharField(max_length=64, db_index=True)
     lead = models.ForeignKey(

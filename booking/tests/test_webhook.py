@@ -161,6 +161,26 @@ def test_a_cancellation_racing_the_creation_of_its_booking_is_applied_not_droppe
     assert Booking.objects.get(uid="bk-1").status == "cancelled"
 
 
+def test_an_attendee_without_a_name_is_booked_not_a_server_error(client):
+    body = calcom_body(attendees=[{"email": "walk-in@example.com", "name": ""}])
+    response = _deliver(client, body)
+    assert response.status_code == 200 and response.json()["outcome"] == "applied"
+    assert Booking.objects.get().name in ("", None)
+
+
+def test_the_title_which_names_the_attendee_is_stored_encrypted(client):
+    from django.db import connection
+
+    _deliver(client, calcom_body(title="Consultation between KommoExpert and Ivan Petrov"))
+    booking = Booking.objects.get()
+    assert booking.title == "Consultation between KommoExpert and Ivan Petrov"
+    assert Booking.register_fields["title"] == "name"  # covered by access and erasure
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title FROM booking_booking WHERE id = %s", [booking.pk])
+        (stored,) = cursor.fetchone()
+    assert "Ivan" not in stored
+
+
 def test_only_post_is_allowed(client):
     assert client.get(URL).status_code == 405
 
