@@ -228,6 +228,13 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds(None) is None
 
 
+def test_a_retry_after_beyond_reason_is_capped_or_ignored():
+    assert retry_after_seconds("1e12") == 3600.0  # would overflow the clock of the block
+    assert retry_after_seconds("inf") is None
+    assert retry_after_seconds("nan") is None
+    assert retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT") == 3600.0
+
+
 def test_leads_list_reads_tags_contacts_and_paging():
     def handler(request):
         assert request.url.params["filter[created_at][from]"] == "100"
