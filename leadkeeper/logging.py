@@ -7,6 +7,7 @@ email address or IP address that slipped into a message, its arguments or its ex
 import ipaddress
 import logging
 import re
+from urllib.parse import unquote_plus
 
 MASK = "[MASKED]"
 
@@ -36,7 +37,13 @@ def _mask_phone(match: re.Match[str]) -> str:
     return MASK if 7 <= digits <= 15 else match.group(0)
 
 
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
 def redact(text: str) -> str:
+    if _PERCENT.search(text):
+        # A phone or email inside a URL's query string arrives percent-encoded (%2B7916…).
+        text = unquote_plus(text)
     text = _EMAIL.sub(MASK, text)
     text = _IPV6_CANDIDATE.sub(_mask_ip, text)
     text = _IPV4.sub(_mask_ip, text)

@@ -206,6 +206,8 @@ SALES_EMAIL = env.str("SALES_EMAIL", default="")
 DPO_EMAIL = env.str("DPO_EMAIL", default="")
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leadkeeper@localhost")
+# A hung mail server must not hold a worker forever; the outbox row retries later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 
 # --- Logging: event names and ids only; the redaction filter is the safety net (STYLE §8) ---
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -227,5 +229,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "apscheduler": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # httpx logs request URLs at INFO, and a Kommo contact look-up carries a phone in
+        # its query string: vendor clients log their own events, with ids.
+        "httpx": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "httpcore": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
