@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_FLUSH_SECONDS = 0.5
 MAX_PENDING = 2000  # past this, the request that adds flushes itself (back-pressure)
 ROWS_PER_STATEMENT = 100
+ATTEMPTS = 5
 
 
 def flush_interval() -> float:
@@ -78,8 +79,8 @@ def add_bot_hits(day: datetime.date, hits: int) -> None:
 
 def _write(rows: list[dict[str, object]], bots: Counter) -> None:
     """One transaction; a lock that outlasts the busy timeout (or a shared-cache table lock,
-    which ignores it) gets two more tries before the error surfaces."""
-    for attempt in range(3):
+    which ignores it) gets four more tries before the error surfaces."""
+    for attempt in range(ATTEMPTS):
         try:
             with transaction.atomic():
                 insert_events(rows)
@@ -87,9 +88,9 @@ def _write(rows: list[dict[str, object]], bots: Counter) -> None:
                     add_bot_hits(day, hits)
             return
         except OperationalError as error:
-            if "locked" not in str(error) or attempt == 2:
+            if "locked" not in str(error) or attempt == ATTEMPTS - 1:
                 raise
-            time.sleep(0.02 * (attempt + 1))
+            time.sleep(0.02 * 2**attempt)  # 20, 40, 80, 160 ms
 
 
 class IngestBuffer:
