@@ -55,7 +55,9 @@ def test_the_script_sends_a_page_view_and_the_visible_time(browser_page, live_se
     # to the live page; the handler is the one a real navigation runs.)
     with page.expect_request(lambda r: _is_collect(r) and "second-page" in (r.post_data or "")):
         page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
-    with page.expect_response(lambda r: _is_collect(r.request)):
+    with page.expect_response(
+        lambda r: _is_collect(r.request) and "/privacy/" in (r.request.post_data or "")
+    ):
         page.goto("/privacy/")
     _stop_collecting(page)
 
