@@ -1,9 +1,9 @@
 """Attribute each new lead without touching the capture app: a post_save receiver.
 
 The visitor key is computed inside the lead's transaction (from the lead's IP and
-User-Agent, under today's salt, while it exists); the lookup and the write run after
-commit with `robust=True`, so attribution can never make the capture of a lead fail: if
-it fails, the lead stands and the failure is logged.
+User-Agent, under today's salt, while it exists); the lookup and the write run in a
+background task enqueued in that same transaction, so attribution costs the visitor's
+request nothing and can never make the capture of a lead fail.
 """
 
 import logging
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 
 from capture.models import Lead
+from leadkeeper.tasks import enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ logger = logging.getLogger(__name__)
 def lead_created(sender: type, instance: Lead, created: bool, raw: bool = False, **kwargs: object):
     if not created or raw:
         return
-    from .services.attribution import attribute_lead, lead_visitor_key
+    from . import tasks
+    from .services.attribution import lead_visitor_key
 
     try:
         # A savepoint: whatever goes wrong here must not break the lead's transaction.
@@ -28,13 +30,7 @@ def lead_created(sender: type, instance: Lead, created: bool, raw: bool = False,
     except Exception:
         logger.exception("analytics.lead.visitor_key_failed", extra={"lead_id": instance.pk})
         key = ""
-    lead_id = instance.pk
-
-    # A named function, not a partial: Django logs a robust callback's __qualname__.
-    def attribute_after_commit() -> None:
-        attribute_lead(lead_id=lead_id, key=key)
-
-    transaction.on_commit(attribute_after_commit, robust=True)
+    enqueue_with_transaction(tasks.attribute_lead, instance.pk, key)
 
 
 def connect() -> None:

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from .salts import destroy_old_salts
+from .services import attribution
 from .services.retention import prune_raw_events
 from .services.rollups import rebuild_recent
 
@@ -20,3 +21,9 @@ def rollup_recent_days() -> int:
 @task()
 def prune_events() -> int:
     return prune_raw_events()
+
+
+@task()
+def attribute_lead(lead_id: int, key: str) -> bool:
+    """Record a new lead's first and last touch (enqueued in the lead's own transaction)."""
+    return attribution.attribute_lead(lead_id=lead_id, key=key) is not None

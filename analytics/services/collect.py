@@ -25,8 +25,8 @@ from capture.attribution import (
 )
 from capture.context import RequestContext
 
-from ..buffer import BUFFER
 from ..errors import BodyTooLarge, InvalidEvent, MalformedBody
+from ..ingest import store_events
 from ..models import Event
 from ..salts import today
 from ..sources import classify
@@ -187,7 +187,7 @@ def clean_event(raw: object, *, host: str, now: datetime.datetime) -> CleanEvent
 def _event_row(
     clean: CleanEvent, *, context: RequestContext, key: str, consented_id: str, host: str
 ) -> dict[str, object]:
-    """The row of one event, by field attname (plain values: the flusher converts them)."""
+    """The row of one event, by field attname (plain values: insert_events converts them)."""
     utm = {name: clean.params.get(name, "") for name in UTM_FIELDS}
     click_ids = {name for name in CLICK_ID_FIELDS if normalise_click_id(clean.params.get(name))}
     is_pageview = clean.type == Event.PAGEVIEW
@@ -230,7 +230,7 @@ def collect_events(
     now = timezone.now()
     if context.ua.is_bot:
         result.bots = len(events)
-        BUFFER.add([], bots=(today(), len(events)))
+        store_events([], bots=(today(), len(events)))
         return result
     host = host.lower()
     cleaned: list[CleanEvent] = []
@@ -255,17 +255,13 @@ def collect_events(
         _event_row(clean, context=context, key=key, consented_id=consented_id, host=host)
         for clean in cleaned
     ]
-    BUFFER.add(rows)
+    store_events(rows)
     result.accepted = len(rows)
     return result
 
 
 def forget_consented_id(*, cid: str) -> int:
-    """Withdrawal of analytics consent: the id no longer links anything we hold.
-
-    This process's buffered events are written first, so none lands after the update.
-    """
-    BUFFER.flush()
+    """Withdrawal of analytics consent: the id no longer links anything we hold."""
     forgotten = Event.objects.filter(consented_id=consented_id_hash(cid)).update(consented_id="")
     if forgotten:
         logger.info("analytics.consented_id.forgotten", extra={"events": forgotten})

@@ -22,6 +22,12 @@ MORNING = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_commit(settings):
+    """Attribution is a background task; here it runs as the lead's transaction commits."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_salts():
     forget_cached_salts()
     yield

@@ -1,10 +1,10 @@
-"""The ingest buffer: 202 at once, written by the flush, nothing lost or doubled."""
+"""Storing collected events: at once, in multi-row INSERTs, nothing lost or doubled."""
 
 import datetime
 
 import pytest
 
-from analytics.buffer import IngestBuffer, insert_events
+from analytics.ingest import insert_events, store_events
 from analytics.models import BotTally, Event
 from analytics.services.collect import Consent, collect_events
 
@@ -29,25 +29,15 @@ def row(path: str = "/") -> dict:
     return fields
 
 
-def test_buffered_events_reach_the_database_on_flush(settings):
-    settings.ANALYTICS_FLUSH_SECONDS = 60  # the flusher thread will not run during the test
-    buffer = IngestBuffer()
-    buffer.add([row("/a"), row("/b")])
-    buffer.add([], bots=(DAY, 3))
-    buffer.add([], bots=(DAY, 2))
-
-    assert Event.objects.count() == 0 and buffer.pending() == 2
-    assert buffer.flush() == 2
+def test_events_and_bot_counts_are_stored_at_once():
+    store_events([row("/a"), row("/b")])
+    store_events([], bots=(DAY, 3))
+    store_events([], bots=(DAY, 2))
     assert sorted(Event.objects.values_list("path", flat=True)) == ["/a", "/b"]
     assert BotTally.objects.get(day=DAY).hits == 5
-    assert buffer.flush() == 0  # nothing twice
 
 
-def test_the_collector_answers_before_the_write(settings, monkeypatch):
-    settings.ANALYTICS_FLUSH_SECONDS = 60
-    buffer = IngestBuffer()
-    monkeypatch.setattr("analytics.services.collect.BUFFER", buffer)
-
+def test_the_collector_has_stored_what_it_accepted_when_it_answers():
     result = collect_events(
         events=[{"type": "pageview", "url": "https://kommoexpert.ru/x"}],
         context=context(),
@@ -60,10 +50,7 @@ def test_the_collector_answers_before_the_write(settings, monkeypatch):
         host="kommoexpert.ru",
         consent=Consent(),
     )
-
     assert (result.accepted, bots.bots) == (1, 1)
-    assert Event.objects.count() == 0
-    buffer.flush()
     assert Event.objects.get().path == "/x"
     assert BotTally.objects.get().hits == 1
 
