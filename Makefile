@@ -53,8 +53,13 @@ fmt: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Benchmarks print ratios against a baseline measured in the same run (not part of make test).
 bench: install-dev
 	$(BIN)/python bench/leads.py
+	$(BIN)/python bench/collector.py
+	$(BIN)/python bench/crm_delivery.py
+	$(BIN)/python bench/consent.py
+	$(BIN)/python bench/reports.py --events 1000000 --leads 10000
 
 clean:
 	rm -rf $(VENV) staticfiles
