@@ -78,5 +78,5 @@ def enqueue_if_leader(job: PeriodicJob, *, holder: str) -> bool:
     if not acquire_lease(holder=holder):
         return False
     job.task.enqueue()
-    logger.info("scheduler.enqueued", extra={"job": job.name})
+    logger.debug("scheduler.enqueued", extra={"job": job.name})
     return True
