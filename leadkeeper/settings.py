@@ -156,7 +156,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 # Without `collectstatic` (make run, tests) files come from the finders; say nothing of it.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Personal data protection ---------------------------------------------------------------
