@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 4
 
-.PHONY: run test serve install install-dev lint fmt env migrate bench clean
+.PHONY: run test serve demo install install-dev lint fmt env migrate bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ migrate: env
 run: migrate
 	@echo "leadkeeper: site, worker and scheduler on http://$(HOST):$(PORT)/ (Ctrl-C stops them all)"
 	@PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f Procfile start
+
+# Fill the local database with realistic synthetic visits, leads and bookings (for the reports).
+demo: migrate
+	$(BIN)/python manage.py generate_demo_data --visits 30000 --leads 450
 
 # Production server: gunicorn, WEB_CONCURRENCY workers (bench/leads.py compares it with granian).
 serve: migrate
