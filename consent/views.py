@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from audit.services import record_event
 from capture.context import request_context
@@ -140,12 +140,15 @@ def _actor(request: HttpRequest) -> str:
     return f"staff:{request.user.pk}"
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 @user_passes_test(is_dpo)
 def desk(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    export = request.GET.get("format", "")
+    # The page's form posts: an email or phone typed here stays out of URLs, browser
+    # history and proxy logs. GET with ?q= still works for links by consent id.
+    params = request.POST if request.method == "POST" else request.GET
+    query = params.get("q", "").strip()
+    export = params.get("format", "")
     history = consent_history_matching(query=query) if query else None
     if history is not None and history.found:
         record_event(

@@ -193,3 +193,19 @@ def test_a_flood_of_choices_without_javascript_is_limited_too(client):
     codes = [client.post(PAGE, {"choice": "reject_all"}).status_code for _ in range(31)]
     assert codes[:30] == [302] * 30 and codes[30] == 429
     assert ConsentRecord.objects.count() == 30
+
+
+def test_the_desk_search_posts_so_an_email_stays_out_of_the_url(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from leadkeeper.roles import sync_role_permissions
+
+    sync_role_permissions()
+    dpo = django_user_model.objects.create_user("dpo-post", password="pw-12345678", is_staff=True)
+    dpo.groups.add(Group.objects.get(name="dpo"))
+    client.force_login(dpo)
+    page = client.get("/desk/consent/").content.decode()
+    assert '<form method="post" role="search">' in page
+    response = client.post("/desk/consent/", {"q": "nobody@example.com"})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
