@@ -53,17 +53,8 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-@dataclass
-class Totals:
-    visits: int = 0
-    visitors: int = 0
-    pageviews: int = 0
-    bounces: int = 0
-    visible_ms: int = 0
-    leads: int = 0
-    booked_calls: int = 0
-    won_deals: int = 0
-    bot_hits: int = 0
+class _VisitRates:
+    """Rates every row with visits shows (fields: visits, bounces, visible_ms, leads)."""
 
     @property
     def conversion_rate(self) -> float | None:
@@ -77,6 +68,19 @@ class Totals:
     def avg_visible_seconds(self) -> float | None:
         ratio = _ratio(self.visible_ms, self.visits)
         return ratio / 1000 if ratio is not None else None
+
+
+@dataclass
+class Totals(_VisitRates):
+    visits: int = 0
+    visitors: int = 0
+    pageviews: int = 0
+    bounces: int = 0
+    visible_ms: int = 0
+    leads: int = 0
+    booked_calls: int = 0
+    won_deals: int = 0
+    bot_hits: int = 0
 
     @property
     def pages_per_visit(self) -> float | None:
@@ -125,7 +129,7 @@ def daily_series(period: Period, *, model: str = DailyConversions.LAST_TOUCH) ->
 
 
 @dataclass
-class CampaignRow:
+class CampaignRow(_VisitRates):
     key: tuple[str, ...]
     visits: int = 0
     visitors: int = 0
@@ -139,14 +143,6 @@ class CampaignRow:
     @property
     def label(self) -> str:
         return " / ".join(part or NOT_SET for part in self.key)
-
-    @property
-    def conversion_rate(self) -> float | None:
-        return _ratio(self.leads, self.visits)
-
-    @property
-    def bounce_rate(self) -> float | None:
-        return _ratio(self.bounces, self.visits)
 
 
 def _campaign_rows(period: Period, fields: tuple[str, ...], model: str) -> dict[tuple, CampaignRow]:
@@ -195,7 +191,7 @@ def campaign_report(
 
 
 @dataclass
-class PageRow:
+class PageRow(_VisitRates):
     path: str
     pageviews: int
     visitors: int
@@ -245,7 +241,7 @@ def top_pages(period: Period, *, limit: int | None = 20) -> list[PageRow]:
 
 
 @dataclass
-class DimensionRow:
+class DimensionRow(_VisitRates):
     value: str
     visits: int
     visitors: int
@@ -253,15 +249,6 @@ class DimensionRow:
     visible_ms: int
     share: float = 0.0
     previous_visits: int = 0
-
-    @property
-    def bounce_rate(self) -> float | None:
-        return _ratio(self.bounces, self.visits)
-
-    @property
-    def avg_visible_seconds(self) -> float | None:
-        ratio = _ratio(self.visible_ms, self.visits)
-        return ratio / 1000 if ratio is not None else None
 
 
 def _dimension_totals(period: Period, dimension: str):

@@ -78,5 +78,6 @@ def enqueue_if_leader(job: PeriodicJob, *, holder: str) -> bool:
     if not acquire_lease(holder=holder):
         return False
     job.task.enqueue()
-    logger.debug("scheduler.enqueued", extra={"job": job.name})
+    job_id = job.name
+    logger.debug("scheduler.enqueued", extra={"job": job_id})
     return True
