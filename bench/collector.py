@@ -24,8 +24,8 @@ from bench.harness import (
     ROOT,
     bench_env,
     build_request,
+    compare_with_bare,
     database,
-    load,
     migrate,
     running_server,
     say,
@@ -59,9 +59,6 @@ def collect_request() -> bytes:
     )
 
 
-BARE = build_request("POST", "/bench/bare", json.dumps([{"type": "pageview"}]).encode())
-
-
 def stored_events(env: dict[str, str]) -> int:
     out = subprocess.run(
         [
@@ -87,16 +84,8 @@ def run(db: str, server: str, workers: int, seconds: float, connections: int) ->
         env = bench_env(url)
         migrate(env)
         with running_server(server, env, workers) as port:
-            load(port, lambda: BARE, connections=connections, seconds=1.5)  # warm-up
-            load(port, collect_request, connections=connections, seconds=1.5)
-            bare = load(port, lambda: BARE, connections=connections, seconds=seconds)
-            collect = load(port, collect_request, connections=connections, seconds=seconds)
-            half = load(
-                port,
-                collect_request,
-                connections=connections,
-                seconds=seconds,
-                rate=collect.throughput / 2,
+            bare, collect, half = compare_with_bare(
+                port, collect_request, connections=connections, seconds=seconds
             )
         # The server has stopped (SIGTERM): every accepted event must be in the database.
         stored = stored_events(env)

@@ -251,6 +251,22 @@ def load(
     return asyncio.run(_load(port, make, connections=connections, seconds=seconds, rate=rate))
 
 
+BARE_REQUEST = build_request("POST", "/bench/bare", b'{"name": "Bench Person"}')
+
+
+def compare_with_bare(
+    port: int, make: Callable[[], bytes], *, connections: int, seconds: float
+) -> tuple[Result, Result, Result]:
+    """Warm up, then saturate the bare endpoint and the endpoint under test in turn, then
+    run the endpoint under test at half its saturated rate: (bare, saturated, half)."""
+    load(port, lambda: BARE_REQUEST, connections=connections, seconds=1.5)
+    load(port, make, connections=connections, seconds=1.5)
+    bare = load(port, lambda: BARE_REQUEST, connections=connections, seconds=seconds)
+    saturated = load(port, make, connections=connections, seconds=seconds)
+    half = load(port, make, connections=connections, seconds=seconds, rate=saturated.throughput / 2)
+    return bare, saturated, half
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import (
     bench_env,
     build_request,
+    compare_with_bare,
     database,
-    load,
     migrate,
     running_server,
     say,
@@ -47,24 +47,13 @@ def lead_request() -> bytes:
     return build_request("POST", "/api/v1/leads", body)
 
 
-BARE = build_request("POST", "/bench/bare", b'{"name": "Bench Person"}')
-
-
 def run(db: str, server: str, workers: int, seconds: float, connections: int) -> dict:
     with database(db) as url:
         env = bench_env(url)
         migrate(env)
         with running_server(server, env, workers) as port:
-            load(port, lambda: BARE, connections=connections, seconds=1.5)  # warm-up
-            load(port, lead_request, connections=connections, seconds=1.5)
-            bare = load(port, lambda: BARE, connections=connections, seconds=seconds)
-            leads = load(port, lead_request, connections=connections, seconds=seconds)
-            half = load(
-                port,
-                lead_request,
-                connections=connections,
-                seconds=seconds,
-                rate=leads.throughput / 2,
+            bare, leads, half = compare_with_bare(
+                port, lead_request, connections=connections, seconds=seconds
             )
     ratio = leads.throughput / bare.throughput
     say(f"--- {db}, {server} ({workers} workers, {connections} connections) ---")
