@@ -50,18 +50,6 @@ def redact(text: str) -> str:
     return _PHONE_CANDIDATE.sub(_mask_phone, text)
 
 
-class Masked:
-    """A value that must appear in a log line prints as MASKED (fides' approach)."""
-
-    def __init__(self, value: object) -> None:
-        self._value = value
-
-    def __str__(self) -> str:
-        return MASK
-
-    __repr__ = __str__
-
-
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "extra_ids"}
 # Extras Django attaches that are objects, not facts worth a log line (and may hold IPs).
 _SKIPPED = {"request", "server_time"}

@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from leadkeeper import ratelimit, scheduling
-from leadkeeper.models import SchedulerLease
+from leadkeeper.models import RateLimitCounter, SchedulerLease
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,18 @@ def test_staff_groups_exist_and_marketing_sees_no_personal_data(client, django_u
     seller.groups.add(Group.objects.get(name="sales"))
     client.force_login(seller)
     assert client.get("/admin/capture/lead/").status_code == 200
+
+
+def test_the_scheduler_prunes_rate_windows_older_than_a_day():
+    rate = ratelimit.Rate(5, 60)
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=2), tick=False):
+        ratelimit.hit(scope="t", client="1.2.3.4", rate=rate)
+    with time_machine.travel(start, tick=False):
+        ratelimit.hit(scope="t", client="1.2.3.4", rate=rate)
+        (job,) = [
+            j for j in scheduling.discover_jobs() if j.name == "leadkeeper.prune_rate_counters"
+        ]
+        assert job.task.call() == 1
+    (kept,) = RateLimitCounter.objects.all()
+    assert kept.window_start > start - timedelta(minutes=2)

@@ -2,8 +2,7 @@ import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
-from crm.tasks import sweep_outbox
-from leadkeeper.tasks import enqueue_with_transaction
+from leadkeeper.tasks import enqueue_on_commit, prune_rate_counters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,7 +12,7 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 def test_a_database_task_commits_with_the_data(settings):
     settings.TASKS = DB_TASKS
     with transaction.atomic():
-        enqueue_with_transaction(sweep_outbox)
+        enqueue_on_commit(prune_rate_counters)
         assert DBTaskResult.objects.count() == 1  # inside the transaction, not after it
     assert DBTaskResult.objects.count() == 1
 
@@ -22,7 +21,7 @@ def test_a_database_task_rolls_back_with_the_data(settings):
     settings.TASKS = DB_TASKS
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_with_transaction(sweep_outbox)
+        enqueue_on_commit(prune_rate_counters)
         raise RuntimeError("the lead could not be stored")
     assert DBTaskResult.objects.count() == 0
 
@@ -33,6 +32,6 @@ def test_another_backend_is_enqueued_on_commit(django_capture_on_commit_callback
 
     default_task_backend.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        enqueue_with_transaction(sweep_outbox)
+        enqueue_on_commit(prune_rate_counters)
         assert default_task_backend.results == []
     assert len(callbacks) == 1 and len(default_task_backend.results) == 1
