@@ -17,7 +17,7 @@ from capture.context import RequestContext
 from capture.models import Lead, Subject
 from leadkeeper import ratelimit
 from register.loader import register_digest
-from register.selectors import current_policy_version
+from register.services import publish_policy_version
 
 from .errors import (
     ConsentRecordNotFound,
@@ -78,7 +78,7 @@ def record_form_consent(
     Within a web request the record takes the visitor's consent id (the `lk_consent`
     cookie), so the visitor can later see and withdraw it at /privacy/consent/.
     """
-    version = current_policy_version().number
+    version = publish_policy_version().number
     return ConsentRecord.objects.create(
         subject=subject,
         retention_from=lead.created_at,
@@ -98,7 +98,7 @@ def record_form_consent(
 
 @lru_cache(maxsize=64)
 def _banner_text_pk(language: str, register: str, canonical: str) -> int:
-    version = current_policy_version().number
+    version = publish_policy_version().number
     return consent_text(kind="banner", text=canonical, policy_version=version).pk
 
 
@@ -285,7 +285,7 @@ def withdraw_form_consent(
     if existing is not None:
         return existing
     now = timezone.now()
-    version = current_policy_version().number
+    version = publish_policy_version().number
     record = ConsentRecord.objects.create(
         subject_id=grant.subject_id,
         retention_from=now,

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse
 
-from register.loader import register_digest
-from register.selectors import consent_digest, optional_consent_categories
+from register.loader import consent_digest, register_digest
+from register.selectors import optional_consent_categories
 
 COOKIE_NAME = "lk_consent"
 COOKIE_MAX_AGE = timedelta(days=365)  # register.toml: "12 months"

@@ -1,4 +1,7 @@
-class RegisterError(Exception):
+from leadkeeper.errors import DomainError
+
+
+class RegisterError(DomainError):
     """Base of the register's errors; never raised itself."""
 
 
@@ -6,5 +9,5 @@ class RegisterInvalid(RegisterError):
     """register.toml cannot be read or breaks a rule; the message names the entry."""
 
 
-class UndeclaredProcessing(RegisterError):
-    """Code stores a category, sets a cookie or contacts a host the register does not declare."""
+class PolicyNotPublished(RegisterError):
+    """The register on disk changed and its policy version has not been published yet."""

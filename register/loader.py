@@ -72,3 +72,22 @@ def register_digest() -> str:
     """A digest of the register's content: the policy's version changes with it."""
     path = register_path()
     return _cached(path, path.stat().st_mtime_ns)[1]
+
+
+def consent_digest(register: Register | None = None) -> str:
+    """Digest of what a consent choice depends on; when it changes, earlier choices lapse.
+
+    Only what GDPR Art. 7 / policy §4 make a choice depend on: the consent categories, the
+    purposes resting on consent, the recipients and the cookies. A change elsewhere (a
+    retention period) publishes a new policy version without asking everyone again.
+    """
+    register = register or get_register()
+    relevant = {
+        "consent_categories": [c.model_dump(mode="json") for c in register.consent_categories],
+        "purposes": [
+            p.model_dump(mode="json") for p in register.purposes if p.legal_basis == "consent"
+        ],
+        "recipients": [r.model_dump(mode="json") for r in register.recipients],
+        "cookies": [c.model_dump(mode="json") for c in register.cookies],
+    }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()

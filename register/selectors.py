@@ -1,19 +1,11 @@
 """Questions the rest of the code asks the register (reads only)."""
 
-import hashlib
-import json
 from dataclasses import dataclass
 
+from .errors import PolicyNotPublished
 from .loader import get_register, register_digest
 from .models import PolicyVersion
-from .schema import Category, ConsentCategory, Recipient, Register, RetentionRule
-
-
-def category(category_id: str) -> Category:
-    for c in get_register().categories:
-        if c.id == category_id:
-            return c
-    raise KeyError(f"data category {category_id!r} is not declared in the register")
+from .schema import ConsentCategory, Recipient, Register, RetentionRule
 
 
 def retention_rule(rule_id: str) -> RetentionRule:
@@ -21,10 +13,6 @@ def retention_rule(rule_id: str) -> RetentionRule:
         if rule.id == rule_id:
             return rule
     raise KeyError(f"retention rule {rule_id!r} is not declared in the register")
-
-
-def retention_rule_for(category_id: str) -> RetentionRule:
-    return retention_rule(category(category_id).retention)
 
 
 def recipient(recipient_id: str) -> Recipient:
@@ -38,39 +26,26 @@ def optional_consent_categories() -> list[ConsentCategory]:
     return [c for c in get_register().consent_categories if not c.required]
 
 
-def recipients_for_consent(category_id: str) -> list[Recipient]:
-    return [r for r in get_register().recipients if r.when == category_id]
-
-
-def consent_digest(register: Register | None = None) -> str:
-    """Digest of what a consent choice depends on; when it changes, earlier choices lapse."""
-    register = register or get_register()
-    relevant = {
-        "consent_categories": [c.model_dump(mode="json") for c in register.consent_categories],
-        "purposes": [
-            p.model_dump(mode="json") for p in register.purposes if p.legal_basis == "consent"
-        ],
-        "recipients": [r.model_dump(mode="json") for r in register.recipients],
-        "cookies": [c.model_dump(mode="json") for c in register.cookies],
-    }
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
-
-
 _published: dict[str, PolicyVersion] = {}
 
 
 def current_policy_version() -> PolicyVersion:
-    """The published version matching the register on disk (published on first ask).
+    """The published version matching the register on disk; reads only.
 
-    A published version never changes, so each process remembers it by digest: the lead
-    path asks on every submission.
+    Publishing is a write and lives in `register.services.publish_policy_version()` (run
+    after every migrate, by `manage.py register publish`, and by the write paths that cite
+    the version). A published version never changes, so each process remembers it by
+    digest: the lead path asks on every submission.
     """
-    from .services import publish_policy_version
-
     digest = register_digest()
     version = _published.get(digest)
     if version is None:
-        version = PolicyVersion.objects.filter(digest=digest).first() or publish_policy_version()
+        version = PolicyVersion.objects.filter(digest=digest).first()
+        if version is None:
+            raise PolicyNotPublished(
+                f"the register on disk (digest {digest[:12]}) has no published policy version;"
+                " run `manage.py migrate` or `manage.py register publish`"
+            )
         _published.clear()
         _published[digest] = version
     return version

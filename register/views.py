@@ -1,11 +1,11 @@
-import csv
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from dataclasses import fields as fields_of
 
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from leadkeeper.csvexport import csv_response
 from leadkeeper.roles import is_dpo
 
 from .loader import get_register
@@ -81,15 +81,14 @@ def records(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
         return response
     if export == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = csv.writer(response)
         fields = [f.name for f in fields_of(ProcessingRecord)]
-        writer.writerow(fields)
-        for row in rows:
-            values = [getattr(row, name) for name in fields]
-            writer.writerow(["; ".join(v) if isinstance(v, list) else v for v in values])
-        return response
+        return csv_response(
+            filename=f"{filename}.csv",
+            header=fields,
+            rows=(
+                ["; ".join(v) if isinstance(v, list) else v for v in astuple(row)] for row in rows
+            ),
+        )
     return render(
         request,
         "register/records.html",

@@ -51,3 +51,20 @@ def test_the_desk_is_closed_to_others(client, django_user_model):
     client.force_login(user)
     assert client.get("/desk/records/").status_code == 302
     assert client.get("/desk/").status_code == 302
+
+
+def test_a_register_text_cannot_smuggle_a_formula_into_the_records_csv(
+    dpo_client, settings, tmp_path
+):
+    from register.loader import DEFAULT_PATH
+    from register.services import publish_policy_version
+
+    changed = tmp_path / "register.toml"
+    title = "Lead management in the Kommo CRM system"
+    changed.write_text(DEFAULT_PATH.read_text().replace(title, f"=cmd|' /C calc'!A0 {title}"))
+    settings.REGISTER_PATH = str(changed)
+    publish_policy_version()
+
+    exported = dpo_client.get("/desk/records/?format=csv")
+    purposes = [row[0] for row in csv.reader(io.StringIO(exported.content.decode()))]
+    assert f"'=cmd|' /C calc'!A0 {title}" in purposes

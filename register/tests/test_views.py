@@ -2,8 +2,10 @@ import re
 
 import pytest
 
+from register.errors import PolicyNotPublished
 from register.models import PolicyVersion
 from register.selectors import current_policy_version
+from register.services import publish_policy_version
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +43,9 @@ def test_a_changed_register_publishes_a_new_version_and_keeps_the_old(client, se
     changed = tmp_path / "register.toml"
     changed.write_text(DEFAULT_PATH.read_text().replace("months = 14", "months = 13"))
     settings.REGISTER_PATH = str(changed)
+    with pytest.raises(PolicyNotPublished, match="has no published policy version"):
+        current_policy_version()  # reading never publishes
+    publish_policy_version()
 
     html = client.get("/privacy/").content.decode()
     assert "version 2" in html and "13" in html

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from register.errors import RegisterInvalid
 from register.loader import load_register, register_digest, register_path
-from register.selectors import current_policy_version
+from register.services import publish_policy_version
 
 
 class Command(BaseCommand):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
                 f"{len(reg.retention)} retention rules; digest {register_digest()[:12]}"
             )
         else:
-            version = current_policy_version()
+            version = publish_policy_version()
             self.stdout.write(f"policy version {version.number} ({version.digest[:12]}) is current")
