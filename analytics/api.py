@@ -13,16 +13,12 @@ from ninja import Router
 
 from capture.context import request_context
 
-from .errors import BodyTooLarge, CollectError, UnsupportedContentType
+from .errors import BodyTooLarge, InvalidEvent, TooManyEvents, UnsupportedContentType
 from .services.collect import MAX_BATCH, MAX_BODY_BYTES, Consent, collect_events, parse_body
 
 router = Router(tags=["analytics"])
 
 ACCEPTED_TYPES = {"application/json", "text/plain"}
-
-
-def _error(status: int, errors: dict[str, list[str]]) -> JsonResponse:
-    return JsonResponse({"errors": errors}, status=status)
 
 
 def _check_envelope(request: HttpRequest) -> bytes:
@@ -52,21 +48,19 @@ def collect(request: HttpRequest) -> JsonResponse:
     """One event object or a list (at most 50): `{type: "pageview"|"engagement", url,
     referrer?, duration_ms?, ts?}`. 202 `{accepted, rejected, errors}`; 413 / 415 / 400 for
     the envelope; 422 for a single invalid event."""
-    try:
-        data = parse_body(_check_envelope(request))
-    except CollectError as error:
-        return _error(error.status, {"__all__": [error.message]})
+    # Errors answer through leadkeeper/api.py as {"errors": {...}} with their own status.
+    data = parse_body(_check_envelope(request))
     single = isinstance(data, dict)
     events = [data] if single else data
     if len(events) > MAX_BATCH:
-        return _error(422, {"__all__": [f"{len(events)} events; at most {MAX_BATCH} a batch"]})
+        raise TooManyEvents(f"{len(events)} events; at most {MAX_BATCH} a batch")
     host = (urlsplit(f"//{request.get_host()}").hostname or "").lower()
     result = collect_events(
         events=events, context=request_context(request), host=host, consent=_consent(request)
     )
     if single and result.rejected:
         ((field, message),) = result.errors[0].items()
-        return _error(422, {field: [message]})
+        raise InvalidEvent(field, message)
     body = {"accepted": result.accepted, "rejected": result.rejected}
     if result.errors:
         body["errors"] = {str(i): e for i, e in result.errors.items()}

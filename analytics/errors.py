@@ -1,14 +1,21 @@
-"""Errors of the analytics app (STYLE §10): a base never raised itself, narrow subclasses."""
+"""Errors of the analytics app (STYLE §10): a base never raised itself, narrow subclasses.
+
+`http_status` is how the JSON API answers each (leadkeeper/errors.py, leadkeeper/api.py).
+"""
+
+from leadkeeper.errors import DomainError
 
 
-class AnalyticsError(Exception):
+class AnalyticsError(DomainError):
     """Base of analytics errors; never raised itself."""
 
 
 class CollectError(AnalyticsError):
-    """A collector request that cannot be accepted as a whole; `status` is the HTTP answer."""
+    """A collector request that cannot be accepted as a whole, answered
+    `{"errors": {"__all__": [message]}}` with the subclass's status."""
 
-    status = 400
+    http_status = 400
+    field = "__all__"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -16,24 +23,33 @@ class CollectError(AnalyticsError):
 
 
 class BodyTooLarge(CollectError):
-    status = 413
+    http_status = 413
 
 
 class UnsupportedContentType(CollectError):
-    status = 415
+    http_status = 415
 
 
 class MalformedBody(CollectError):
-    status = 400
+    http_status = 400
+
+
+class TooManyEvents(CollectError):
+    http_status = 422
 
 
 class InvalidEvent(AnalyticsError):
     """One event breaks the contract; `field` names what is wrong."""
 
+    http_status = 422
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+    def api_errors(self) -> dict[str, list[str]]:
+        return {self.field: [self.message]}
 
 
 class RollupRefused(AnalyticsError):

@@ -1,7 +1,9 @@
 """Errors of the booking app."""
 
+from leadkeeper.errors import DomainError
 
-class BookingError(Exception):
+
+class BookingError(DomainError):
     """Base of every booking error."""
 
 

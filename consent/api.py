@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictStr
 from capture.context import request_context
 from register.selectors import optional_consent_categories
 
-from .errors import ConsentError, StaleBannerText, TooManyChoices
+from .errors import CrossSiteChoice
 from .middleware import delete_ga_cookies
 from .services import (
     check_consent_rate,
@@ -105,20 +105,14 @@ def current_state(request: HttpRequest, response: HttpResponse) -> dict:
     url_name="consent",
 )
 def record_choice(request: HttpRequest, response: HttpResponse, payload: ChoiceIn) -> Status:
+    # Errors answer through leadkeeper/api.py: 403 cross-site, 429 flood, 409 stale banner
+    # text, 422 {"errors": {"categories": [...]}} for a category the register lacks.
     if _cross_site(request):
-        return Status(403, {"detail": "Consent can only be given on this site's own pages."})
+        raise CrossSiteChoice("a consent choice posted from another site")
     context = request_context(request)
-    try:
-        check_consent_rate(context=context)
-    except TooManyChoices:
-        return Status(429, {"detail": "Too many requests; try again in a minute."})
-    try:
-        granted = validate_choices(payload.categories)
-        text = resolve_banner_text(digest=payload.text_version)
-    except StaleBannerText as problem:
-        return Status(409, {"detail": f"{problem}; reload the page and choose again."})
-    except ConsentError as problem:
-        return Status(422, {"errors": {"categories": [str(problem)]}})
+    check_consent_rate(context=context)
+    granted = validate_choices(payload.categories)
+    text = resolve_banner_text(digest=payload.text_version)
     state: ConsentState = request.consent or new_state()
     result = record_banner_choice(
         state=state,

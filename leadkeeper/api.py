@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from capture.errors import LeadRejected, RateLimited
+from .errors import DomainError
 
 api = NinjaAPI(
     title="leadkeeper API",
@@ -46,15 +46,12 @@ def validation_errors(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return api.create_response(request, {"errors": errors}, status=422)
 
 
-@api.exception_handler(LeadRejected)
-def lead_rejected(request: HttpRequest, exc: LeadRejected) -> HttpResponse:
-    return api.create_response(request, {"errors": exc.errors}, status=422)
-
-
-@api.exception_handler(RateLimited)
-def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    response = api.create_response(
-        request, {"detail": "Too many requests; try again in a minute."}, status=429
-    )
-    response["Retry-After"] = "60"
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The one mapping from a domain error to an HTTP answer (leadkeeper/errors.py)."""
+    if exc.http_status is None:
+        raise exc
+    response = api.create_response(request, exc.api_body(), status=exc.http_status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
     return response
