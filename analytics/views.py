@@ -3,7 +3,6 @@
 Parse the query, ask the selectors, render; CSV export of every table on the page.
 """
 
-import csv
 import datetime
 from collections.abc import Iterable
 from functools import wraps
@@ -13,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from leadkeeper.csvexport import csv_response
 
 from . import charts
 from .models import DailyConversions
@@ -313,14 +314,7 @@ def export_csv(request: HttpRequest, table: str) -> HttpResponse:
     period, by, model, _errors = _params(request)
     report = marketing_report(period, by=by, model=model)
     header, rows = _csv_rows(report, table)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"{table}_{period.start}_{period.end}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        # Spreadsheet formula injection: a cell must not start with = + - @ (OWASP).
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-        )
-    return response
+    # UTM tags, pages and User-Agents are visitor input: csv_response makes a formula inert.
+    return csv_response(
+        filename=f"{table}_{period.start}_{period.end}.csv", header=header, rows=rows
+    )

@@ -1,6 +1,5 @@
 """/privacy/consent/ (the visitor's choices, one-click withdrawal) and /desk/consent/ (DPO)."""
 
-import csv
 import json
 import uuid
 
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.services import record_event
 from capture.context import request_context
+from leadkeeper.csvexport import csv_response
 from leadkeeper.roles import is_dpo
 from register.selectors import optional_consent_categories
 
@@ -181,17 +181,19 @@ def _filename(extension: str) -> str:
 
 
 def _csv(history) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.DictWriter(response, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for row in export_rows(history):
+    def cells(row: dict) -> list:
         row = dict(row)
         row["categories"] = json.dumps(row["categories"], sort_keys=True)
         row["ga_client_ids"] = " ".join(row["ga_client_ids"])
-        writer.writerow(row)
-    return response
+        return [row.get(field) for field in EXPORT_FIELDS]
+
+    # The User-Agent and IP come from the visitor: csv_response makes a formula inert.
+    return csv_response(
+        filename=_filename("csv"),
+        header=EXPORT_FIELDS,
+        rows=(cells(row) for row in export_rows(history)),
+        private=True,
+    )
 
 
 def _json(history) -> HttpResponse:

@@ -267,3 +267,12 @@ def test_csv_cells_cannot_smuggle_spreadsheet_formulas(client, marketer):
     traffic(D(2026, 3, 9), '=HYPERLINK("x")', "cpc", "", 1, 1, 0)
     response = client.get("/reports/campaigns.csv?from=2026-03-08&to=2026-03-14&by=source")
     assert "'=HYPERLINK" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ['=cmd|" /C calc"!A0', "+1+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_every_formula_start_in_a_campaign_csv_is_escaped(client, marketer, value):
+    traffic(D(2026, 3, 9), value, "cpc", value, 1, 1, 0)
+    response = client.get("/reports/campaigns.csv?from=2026-03-08&to=2026-03-14&by=campaign")
+    cells = [c for row in csv.reader(io.StringIO(response.content.decode())) for c in row]
+    assert "'" + value in cells
+    assert value not in cells

@@ -209,3 +209,21 @@ def test_the_desk_search_posts_so_an_email_stays_out_of_the_url(client, django_u
     response = client.post("/desk/consent/", {"q": "nobody@example.com"})
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("user_agent", ['=cmd|" /C calc"!A0', "+1+1", "-2+3", "@SUM(A1)"])
+def test_a_user_agent_cannot_smuggle_a_formula_into_the_csv(dpo, user_agent):
+    from capture.tests.factories import request_context
+    from consent.services import banner_consent_text, record_banner_choice
+
+    consent_id = uuid.uuid4()
+    record_banner_choice(
+        state=ConsentState(consent_id=consent_id),
+        granted={"analytics"},
+        context=request_context(user_agent=user_agent),
+        method="banner",
+        text=banner_consent_text(),
+    )
+    response = dpo.get(DESK, {"q": str(consent_id), "format": "csv"})
+    (row,) = csv.DictReader(io.StringIO(response.content.decode()))
+    assert row["user_agent"] == "'" + user_agent
