@@ -3,8 +3,3 @@ from django.apps import AppConfig
 
 class AnalyticsConfig(AppConfig):
     name = "analytics"
-
-    def ready(self) -> None:
-        from . import signals
-
-        signals.connect()

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from leadkeeper.scheduling import PeriodicJob
 
-from .tasks import prune_events, rollup_recent_days, rotate_salts
+from .tasks import attribute_new_leads, prune_events, rollup_recent_days, rotate_salts
 
 JOBS = [
     # Every five minutes, so a salt outlives its day by five minutes at most.
@@ -11,4 +11,8 @@ JOBS = [
         name="analytics.rollup_recent_days", task=rollup_recent_days, every=timedelta(minutes=10)
     ),
     PeriodicJob(name="analytics.prune_events", task=prune_events, every=timedelta(hours=6)),
+    # Every ten seconds: a lead is attributed while its day's salt exists (services/attribution).
+    PeriodicJob(
+        name="analytics.attribute_new_leads", task=attribute_new_leads, every=timedelta(seconds=10)
+    ),
 ]

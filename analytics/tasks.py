@@ -24,6 +24,6 @@ def prune_events() -> int:
 
 
 @task()
-def attribute_lead(lead_id: int, key: str) -> bool:
-    """Record a new lead's first and last touch (enqueued in the lead's own transaction)."""
-    return attribution.attribute_lead(lead_id=lead_id, key=key) is not None
+def attribute_new_leads() -> int:
+    """Record the first and last touch of leads not attributed yet (a periodic batch)."""
+    return attribution.attribute_pending_leads()

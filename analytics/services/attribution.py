@@ -1,9 +1,11 @@
 """Attribution of a lead to the campaign it came from, fixed at the lead's creation.
 
-The lead's request is gone by the time we run (a post_save receiver cannot see it), but the
-lead stores what the visitor key is made of: its IP and User-Agent (encrypted, readable
-through the model). The receiver computes today's visitor key from them at once, before
-the day's salt can rotate, and after commit we look up that key's events:
+Capturing a lead causes nothing here: a periodic batch job (analytics/schedule.py, every few
+seconds) attributes the leads that have no attribution yet, newest first. The lead's request
+is gone by then, but the lead stores what the visitor key is made of: its IP and User-Agent
+(encrypted, readable through the model). Only today's salt exists (analytics/salts.py), so
+the key is computed while the lead's day lasts; a lead the job reaches after midnight (the
+worker was down) falls back to its own fields. We look up the key's events:
 
 - cookieless: the page views of the same browser the same day;
 - with analytics consent: if one of those events carries a consented id, that id's
@@ -33,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # How far back a consented id may reach: the analytics retention (policy §5, 14 months).
 CONSENTED_LOOKBACK = datetime.timedelta(days=427)
+# Leads per run of the batch job: small, so a run takes milliseconds.
+BATCH_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -110,14 +114,41 @@ def _first_and_last(touches: list[Touch]) -> tuple[Touch, Touch]:
     return first, last
 
 
-def attribute_lead(*, lead_id: int, key: str) -> LeadAttribution | None:
-    """Record the lead's attribution once; a lead keeps the attribution it was created with."""
+def attribute_pending_leads(*, limit: int = BATCH_SIZE) -> int:
+    """Attribute up to `limit` leads that have no attribution yet; returns how many were.
+
+    Idempotent (a lead is attributed once; the one-to-one row settles a race between two
+    workers) and small, so it never holds the database long. Newest first: a lead whose
+    attribution keeps failing cannot starve the new ones, and a new lead's salt still exists.
+    Erased or restricted subjects are skipped: no new processing of their data (GDPR Art.
+    17, 18).
+    """
+    pending = list(
+        Lead.objects.filter(
+            attribution__isnull=True,
+            subject__erased_at__isnull=True,
+            subject__restricted_at__isnull=True,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for lead_id in pending:
+        try:
+            done += attribute_lead(lead_id=lead_id) is not None
+        except Exception:  # one broken lead must not stop the others
+            logger.exception("analytics.lead.attribution_failed", extra={"lead_id": lead_id})
+    return done
+
+
+def attribute_lead(*, lead_id: int) -> LeadAttribution | None:
+    """Record the lead's attribution once; a lead keeps the attribution it was first given."""
     if LeadAttribution.objects.filter(lead_id=lead_id).exists():
         return None
     lead = Lead.objects.filter(pk=lead_id).first()
     if lead is None:
         return None
-    touches, method = _touches_for(lead, key)
+    touches, method = _touches_for(lead, lead_visitor_key(lead))
     if not touches:
         fallback = _touch_from_lead_fields(lead)
         if fallback is not None:

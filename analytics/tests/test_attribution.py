@@ -8,7 +8,7 @@ import time_machine
 
 from analytics.models import Event, LeadAttribution
 from analytics.salts import forget_cached_salts
-from analytics.services.attribution import attribute_lead
+from analytics.services.attribution import attribute_lead, attribute_pending_leads
 from analytics.services.collect import Consent, collect_events
 from capture.services import capture_lead
 from capture.tests.factories import lead_data
@@ -19,12 +19,6 @@ pytestmark = pytest.mark.django_db
 
 IP = "95.31.18.119"
 MORNING = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _tasks_run_at_commit(settings):
-    """Attribution is a background task; here it runs as the lead's transaction commits."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +44,15 @@ def visit(client, url: str, referrer: str = "", *, at: datetime.datetime, ua=CHR
 
 
 def capture(callbacks, *, at: datetime.datetime, ip=IP, ua=CHROME_DESKTOP, **attribution):
+    """Capture a lead, then run the periodic attribution job as it would seconds later."""
     data = lead_data(attribution=attribution or {})
-    with time_machine.travel(at, tick=False), callbacks(execute=True):
-        return capture_lead(data=data, context=context(ip=ip, user_agent=ua), channel="web_form")
+    with time_machine.travel(at, tick=False):
+        with callbacks(execute=True):
+            lead = capture_lead(
+                data=data, context=context(ip=ip, user_agent=ua), channel="web_form"
+            )
+        assert attribute_pending_leads() == 1
+    return lead
 
 
 def test_a_lead_gets_first_and_last_touch_of_its_browser_that_day(
@@ -107,7 +107,8 @@ def test_visits_after_the_lead_do_not_count(client, django_capture_on_commit_cal
     )
 
     # Asking again changes nothing: the lead keeps the attribution it was created with.
-    assert attribute_lead(lead_id=lead.pk, key="anything") is None
+    assert attribute_lead(lead_id=lead.pk) is None
+    assert attribute_pending_leads() == 0
     attribution = LeadAttribution.objects.get(lead=lead)
     assert (attribution.first_source, attribution.last_source) == ("google", "google")
 
@@ -199,14 +200,41 @@ def test_withdrawn_consent_forgets_the_id(django_capture_on_commit_callbacks):
     assert Event.objects.exclude(consented_id="").count() == 0
 
 
-def test_attribution_never_breaks_lead_capture(django_capture_on_commit_callbacks, monkeypatch):
+def test_capturing_a_lead_attributes_nothing_by_itself(django_capture_on_commit_callbacks):
+    data = lead_data(attribution={"utm_source": "newsletter"})
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = capture_lead(data=data, context=context(), channel="web_form")
+
+    assert not LeadAttribution.objects.filter(lead=lead).exists()
+    assert attribute_pending_leads() == 1
+    assert LeadAttribution.objects.get(lead=lead).last_source == "newsletter"
+
+
+def test_a_lead_that_fails_to_attribute_does_not_stop_the_batch(monkeypatch):
     import analytics.services.attribution as attribution_module
 
-    def broken(**kwargs):
-        raise RuntimeError("attribution store down")
+    with time_machine.travel(MORNING, tick=False):
+        first = capture_lead(data=lead_data(), context=context(), channel="web_form")
+    with time_machine.travel(MORNING + datetime.timedelta(minutes=1), tick=False):
+        second = capture_lead(data=lead_data(), context=context(), channel="web_form")
+    real = attribution_module.attribute_lead
 
-    monkeypatch.setattr(attribution_module, "attribute_lead", broken)
-    lead = capture(django_capture_on_commit_callbacks, at=MORNING)
+    def broken_for_the_second(*, lead_id):
+        if lead_id == second.pk:
+            raise RuntimeError("attribution store down")
+        return real(lead_id=lead_id)
 
-    lead.refresh_from_db()
+    monkeypatch.setattr(attribution_module, "attribute_lead", broken_for_the_second)
+    with time_machine.travel(MORNING + datetime.timedelta(minutes=2), tick=False):
+        assert attribute_pending_leads() == 1
+
+    assert LeadAttribution.objects.filter(lead=first).exists()
+    assert not LeadAttribution.objects.filter(lead=second).exists()
+
+
+def test_erased_subjects_leads_are_not_attributed():
+    lead = capture_lead(data=lead_data(), context=context(), channel="web_form")
+    type(lead.subject).objects.filter(pk=lead.subject_id).update(erased_at=MORNING)
+
+    assert attribute_pending_leads() == 0
     assert not LeadAttribution.objects.filter(lead=lead).exists()
