@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from integrations.ga4.cookies import client_id_from_cookie, is_ga_cookie
+from integrations.google.cookies import client_id_from_cookie, is_ga_cookie
 
 from .scope import ConsentScope, enter_scope, leave_scope
 from .services import observe_ga_client_id

@@ -201,6 +201,25 @@ if KOMMO_BASE_URL and not KOMMO_ACCESS_TOKEN:
 if TURNSTILE_SITE_KEY and not TURNSTILE_SECRET_KEY:
     raise ImproperlyConfigured("TURNSTILE_SITE_KEY is set but TURNSTILE_SECRET_KEY is not")
 
+# Outgoing Cal.com API v2 (the rights desk cancels a person's upcoming bookings, Art. 17).
+CALCOM_API_KEY = env.str("CALCOM_API_KEY", default="")
+CALCOM_API_URL = env.str("CALCOM_API_URL", default="https://api.cal.com")
+# Google Analytics: the User Deletion API (Art. 17) and the Admin API's data retention
+# settings (policy §5), both with one service account's key file read by google-auth.
+GA_PROPERTY_ID = env.str("GA_PROPERTY_ID", default="")
+GA_SERVICE_ACCOUNT_FILE = env.str("GA_SERVICE_ACCOUNT_FILE", default="")
+GA_USER_DELETION_URL = env.str(
+    "GA_USER_DELETION_URL",
+    default="https://www.googleapis.com/analytics/v3/userDeletion/userDeletionRequests:upsert",
+)
+GA_ADMIN_API_URL = env.str("GA_ADMIN_API_URL", default="https://analyticsadmin.googleapis.com")
+if GA_PROPERTY_ID and not GA_SERVICE_ACCOUNT_FILE:
+    raise ImproperlyConfigured("GA_PROPERTY_ID is set but GA_SERVICE_ACCOUNT_FILE is not")
+if GA_SERVICE_ACCOUNT_FILE and not Path(GA_SERVICE_ACCOUNT_FILE).is_file():
+    raise ImproperlyConfigured(
+        f"GA_SERVICE_ACCOUNT_FILE names {GA_SERVICE_ACCOUNT_FILE}, which is not a readable file"
+    )
+
 # --- Mail ------------------------------------------------------------------------------------
 SALES_EMAIL = env.str("SALES_EMAIL", default="")
 DPO_EMAIL = env.str("DPO_EMAIL", default="")

@@ -53,3 +53,35 @@ class WebhookEvent(_Model):
 
     def booking(self) -> BookingPayload:
         return BookingPayload.model_validate(self.payload)
+
+
+# --- API v2 (outgoing calls), cal-api-version 2024-08-13 ---------------------------------
+# https://cal.com/docs/api-reference/v2/bookings/get-all-bookings: each item of `data` is a
+# BookingOutput: {id, uid, title, status: accepted|cancelled|rejected|pending, start, end,
+# attendees: [{name, email, timeZone, ...}], hosts, ...}.
+
+
+class ApiAttendee(_Model):
+    email: str = Field(default="", max_length=254)
+    name: str = Field(default="", max_length=200)
+
+
+class ApiBooking(_Model):
+    """One booking as API v2 returns it (only the fields the rights desk needs)."""
+
+    id: int | None = None
+    uid: str = Field(min_length=1, max_length=128)
+    title: str = Field(default="", max_length=300)
+    status: str = Field(default="", max_length=32)
+    start: UtcDatetime
+    end: UtcDatetime
+    attendees: list[ApiAttendee] = Field(default_factory=list)
+    cancellation_reason: str | None = Field(default=None, alias="cancellationReason")
+
+    @classmethod
+    def from_api(cls, data: dict) -> "ApiBooking":
+        return cls.model_validate(data)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"

@@ -7,11 +7,13 @@ Messages carry status codes, request ids and Kommo's field paths, never field va
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 import httpx
+
+# Shared with the other vendors; re-exported because callers import them from here.
+from integrations.http import MAX_RETRY_AFTER as MAX_RETRY_AFTER
+from integrations.http import retry_after_seconds as retry_after_seconds
 
 
 @dataclass(frozen=True)
@@ -84,31 +86,6 @@ class KommoRejected(KommoError):
         for problem in self.problems:
             grouped.setdefault(problem.request_id, []).append(problem)
         return grouped
-
-
-# A longer Retry-After is a broken header, not a plan: waiting it out (or "inf", which
-# overflows the clock) would stop delivery for good. Retrying after an hour is harmless.
-MAX_RETRY_AFTER = 3600.0
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return min(max(0.0, seconds), MAX_RETRY_AFTER) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    from datetime import UTC, datetime
-
-    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), MAX_RETRY_AFTER)
 
 
 def _problems(body: object) -> tuple[ValidationProblem, ...]:

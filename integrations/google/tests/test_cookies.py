@@ -1,6 +1,6 @@
 import pytest
 
-from integrations.ga4.cookies import client_id_from_cookie, is_ga_cookie
+from integrations.google.cookies import client_id_from_cookie, is_ga_cookie
 
 
 @pytest.mark.parametrize(
