@@ -88,8 +88,9 @@ def test_a_missing_key_file_names_the_setting(tmp_path):
 def test_a_property_the_account_was_not_added_to_is_unauthorized(google, ga_client):
     google.properties.clear()
 
-    with pytest.raises(GoogleUnauthorized, match="403 insufficientPermissions"):
+    with pytest.raises(GoogleUnauthorized, match="403 insufficientPermissions") as caught:
         ga_client.request_user_deletion(CLIENT_ID, pacer=NoWait())
+    assert CLIENT_ID not in str(caught.value)
 
 
 def test_403_rate_quota_is_rate_limited_not_unauthorized(google, ga_client):
