@@ -1,7 +1,8 @@
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from integrations.google.auth import READONLY_SCOPE, USER_DELETION_SCOPE, ServiceAccountTokens
 from integrations.google.client import GoogleAnalyticsClient
@@ -204,3 +205,15 @@ def test_from_settings_is_off_until_property_and_key_are_configured(settings, go
     client = GoogleAnalyticsClient.from_settings()
     assert client.request_user_deletion(CLIENT_ID, pacer=NoWait()).property_id == PROPERTY_ID
     client.close()
+
+
+def test_a_token_is_reused_within_its_hour_and_refetched_near_its_expiry(google, ga_client):
+    with time_machine.travel(datetime.now(UTC), tick=False) as clock:
+        ga_client.data_retention_settings()
+        clock.shift(timedelta(minutes=50))
+        ga_client.data_retention_settings()
+        assert len(google.calls("/token")) == 1
+        clock.shift(timedelta(minutes=7))  # 3 minutes left: google-auth refreshes early
+        ga_client.data_retention_settings()
+
+    assert [c.status for c in google.calls("/token")] == [200, 200]
