@@ -45,9 +45,11 @@ serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	PORT=$(PORT) HOST=$(HOST) WEB_CONCURRENCY=$(WEB_CONCURRENCY) $(BIN)/honcho -f Procfile.serve start
 
+# `register check` lints the register and proves every promise of the policy by a test.
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	DJANGO_SETTINGS_MODULE=leadkeeper.settings_test $(BIN)/python manage.py register check
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install-dev

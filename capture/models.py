@@ -79,6 +79,9 @@ class Lead(PersonalRecord):
         "fbclid": "attribution",
         "referrer": "attribution",
         "landing_page": "attribution",
+        "crm_status": "contract",
+        "won_at": "contract",
+        "contract_completed_at": "contract",
     }
     retention_rule = "contact"  # retention_from = last interaction
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from pydantic import ValidationError
 
 from .errors import RegisterInvalid
+from .material import material_terms
 from .schema import Register
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "register.toml"
@@ -77,17 +78,11 @@ def register_digest() -> str:
 def consent_digest(register: Register | None = None) -> str:
     """Digest of what a consent choice depends on; when it changes, earlier choices lapse.
 
-    Only what GDPR Art. 7 / policy §4 make a choice depend on: the consent categories, the
-    purposes resting on consent, the recipients and the cookies. A change elsewhere (a
-    retention period) publishes a new policy version without asking everyone again.
+    Only what GDPR Art. 7 / policy §4 make a choice depend on (register/material.py): the
+    consent categories, the purposes resting on consent, the recipients, the periods and the
+    cookies, without their prose. A wording fix publishes a new policy version without
+    asking everyone again; a longer period asks again (issue 13).
     """
     register = register or get_register()
-    relevant = {
-        "consent_categories": [c.model_dump(mode="json") for c in register.consent_categories],
-        "purposes": [
-            p.model_dump(mode="json") for p in register.purposes if p.legal_basis == "consent"
-        ],
-        "recipients": [r.model_dump(mode="json") for r in register.recipients],
-        "cookies": [c.model_dump(mode="json") for c in register.cookies],
-    }
+    relevant = material_terms(register)
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()

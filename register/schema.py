@@ -61,6 +61,8 @@ class Purpose(_Entry):
     consent_category: Identifier | None = None
     # GDPR Art. 30(1)(c): whose data this purpose processes.
     data_subjects: list[str] = Field(default_factory=lambda: ["website visitors"])
+    # Art. 13(1)(d): a purpose resting on Art. 6(1)(f) must state the interest pursued.
+    interest: str = ""
 
 
 class Recipient(_Entry):
@@ -73,6 +75,11 @@ class Recipient(_Entry):
     hosts: list[str] = []
     server_hosts: list[str] = []
     country: str
+    # The purposes (§3) this recipient serves: policy §6 shares "solely to fulfil" them.
+    purposes: list[Identifier] = []
+    # GDPR Chapter V: a recipient outside the EEA needs a named safeguard (Art. 45/46/49).
+    outside_eea: bool = True
+    safeguard: str = ""
 
 
 class ConsentCategory(_Entry):
@@ -90,6 +97,18 @@ class Cookie(_Entry):
     duration: str
 
 
+class Promise(_Entry):
+    """One sentence of the policy that promises something, and the tests that prove it."""
+
+    id: Identifier
+    section: int = Field(ge=1, le=9)
+    text: str
+    tests: list[str] = []
+    # "pending": the app that will keep it (`awaiting`) has no tests yet; never proof.
+    status: Literal["proven", "pending"] = "proven"
+    awaiting: str = ""
+
+
 class Register(_Entry):
     policy: Policy
     controller: Controller
@@ -100,6 +119,9 @@ class Register(_Entry):
     recipients: list[Recipient]
     consent_categories: list[ConsentCategory]
     cookies: list[Cookie]
+    # Not part of the policy's content (excluded from its digest and snapshots): which test
+    # proves which sentence changes without publishing a new policy version.
+    promises: list[Promise] = Field(default=[], exclude=True)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Register":
@@ -120,6 +142,12 @@ class Register(_Entry):
         unique("recipients", [r.id for r in self.recipients])
         consent = unique("consent_categories", [c.id for c in self.consent_categories])
         unique("cookies", [c.name for c in self.cookies])
+        unique("promises", [p.id for p in self.promises])
+        purposes = {p.id for p in self.purposes}
+        for r in self.recipients:
+            for purpose in r.purposes:
+                if purpose not in purposes:
+                    problems.append(f"recipients {r.id!r}: purpose {purpose!r} is not declared")
 
         for c in self.categories:
             if c.retention not in rules:

@@ -81,14 +81,8 @@ def records_of_processing(register: Register | None = None) -> list[ProcessingRe
     bases = {b.id: b for b in register.legal_bases}
     records = []
     for purpose in register.purposes:
-        used = set(purpose.categories)
-        # A recipient receives data for a purpose when it shares a category the purpose uses
-        # and, if consent-gated, when the purpose rests on that same consent category.
-        recipients = [
-            r
-            for r in register.recipients
-            if used & set(r.shares) and (r.when == "always" or r.when == purpose.consent_category)
-        ]
+        # The recipients the register says serve this purpose (the linter keeps the link).
+        recipients = [r for r in register.recipients if purpose.id in r.purposes]
         retention = sorted(
             {
                 f"{rules[categories[c].retention].title}: {rules[categories[c].retention].description}"
@@ -103,9 +97,19 @@ def records_of_processing(register: Register | None = None) -> list[ProcessingRe
                 data_subjects=list(purpose.data_subjects),
                 data_categories=[categories[c].title for c in purpose.categories],
                 recipients=[f"{r.name} ({r.role})" for r in recipients],
-                transfers=[f"{r.name}: {r.country}" for r in recipients],
+                # Art. 30(1)(e): the third country and the documented safeguard.
+                transfers=[
+                    f"{r.name}: {r.country}; safeguard: {r.safeguard or 'NONE NAMED'}"
+                    for r in recipients
+                    if r.outside_eea
+                ],
                 retention=retention,
                 consent_category=purpose.consent_category or "",
             )
         )
     return records
+
+
+def previous_policy_version(number: int) -> PolicyVersion | None:
+    """The version published just before `number` (what `/privacy/v/<n>/` compares with)."""
+    return PolicyVersion.objects.filter(number__lt=number).order_by("-number").first()

@@ -4,6 +4,7 @@ from dataclasses import fields as fields_of
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from leadkeeper.csvexport import csv_response
 from leadkeeper.roles import is_dpo
@@ -15,11 +16,13 @@ from .selectors import (
     current_policy_version,
     policy_version,
     policy_versions,
+    previous_policy_version,
     records_of_processing,
 )
+from .versions import compare_policies
 
 
-def _render_policy(request: HttpRequest, version, *, current: bool) -> HttpResponse:
+def _policy_context(version, *, current: bool, versions: list) -> dict:
     content = Register.model_validate(version.content)
     bases_used = [
         basis
@@ -29,17 +32,21 @@ def _render_policy(request: HttpRequest, version, *, current: bool) -> HttpRespo
     purposes_by_basis = {
         basis.id: [p for p in content.purposes if p.legal_basis == basis.id] for basis in bases_used
     }
+    return {
+        "policy": content,
+        "version": version,
+        "is_current": current,
+        "bases_used": bases_used,
+        "purposes_by_basis": purposes_by_basis,
+        "versions": versions,
+    }
+
+
+def _render_policy(request: HttpRequest, version, *, current: bool) -> HttpResponse:
     return render(
         request,
         "register/policy.html",
-        {
-            "policy": content,
-            "version": version,
-            "is_current": current,
-            "bases_used": bases_used,
-            "purposes_by_basis": purposes_by_basis,
-            "versions": policy_versions(),
-        },
+        _policy_context(version, current=current, versions=policy_versions()),
     )
 
 
@@ -48,11 +55,23 @@ def privacy_policy(request: HttpRequest) -> HttpResponse:
 
 
 def privacy_policy_version(request: HttpRequest, number: int) -> HttpResponse:
+    """One published version, with what changed against the version before it."""
     version = policy_version(number)
     if version is None:
         raise Http404(f"privacy policy version {number} was never published")
     current = current_policy_version()
-    return _render_policy(request, version, current=version.pk == current.pk)
+    context = _policy_context(version, current=version.pk == current.pk, versions=policy_versions())
+    previous = previous_policy_version(number)
+    if previous is not None:
+        # Both sides rendered in the reader's language, without the version list.
+        def text(v) -> str:
+            ctx = _policy_context(v, current=False, versions=[])
+            return render_to_string("register/policy.html", ctx, request)
+
+        context["previous"] = previous
+        context["changes"] = compare_policies(before=text(previous), after=text(version))
+        context["asked_again"] = previous.consent_digest != version.consent_digest
+    return render(request, "register/policy.html", context)
 
 
 @login_required
@@ -76,6 +95,7 @@ def records(request: HttpRequest) -> HttpResponse:
             "policy_version": version.number,
             "security_measures": register.policy.security_measures,
             "records": [asdict(row) for row in rows],
+            "promises": [p.model_dump() for p in register.promises],
         }
         response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
@@ -97,5 +117,6 @@ def records(request: HttpRequest) -> HttpResponse:
             "version": version,
             "controller": register.controller,
             "security_measures": register.policy.security_measures,
+            "promises": register.promises,
         },
     )

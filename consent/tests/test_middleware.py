@@ -138,3 +138,15 @@ def test_a_visitor_without_a_cookie_gets_one_that_finds_their_form_consent(clien
 def test_pages_without_consent_work_do_not_set_the_consent_cookie(client):
     response = client.get("/privacy/")
     assert COOKIE_NAME not in response.cookies
+
+
+def test_accepting_everything_never_grants_advertising_signals(client, settings):
+    """Policy §6: we do not share personal data for advertising; Consent Mode's ad signals
+    stay denied whatever the visitor accepts."""
+    settings.GA_MEASUREMENT_ID = GA_ID
+    _accept(client)
+    html = client.get("/").content.decode()
+    assert 'gtag("consent","update",{analytics_storage:"granted"})' in html
+    for signal in ("ad_storage", "ad_user_data", "ad_personalization"):
+        assert f'{signal}:"granted"' not in html
+        assert f'{signal}:"denied"' in html

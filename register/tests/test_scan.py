@@ -85,3 +85,71 @@ def test_the_thanks_page_with_booking_stays_within_the_register(browser_page, se
     hosts = {urlsplit(url).hostname for url in page.third_party_requests}
     assert "app.cal.com" in hosts
     assert _undeclared(hosts, _declared_hosts()) == set()
+
+
+def _fill(thanks_token: str) -> "callable":
+    from register.selectors import current_policy_version
+
+    latest = current_policy_version().number
+    return lambda path: path.format(thanks=thanks_token, latest=latest)
+
+
+def _run_scan(chromium, live_server, settings, *, states=None, only=None):
+    from consent.tests.factories import lead_under
+    from register.tests.scan import consent_states, routed_pages, scan
+
+    settings.GA_MEASUREMENT_ID = GA_ID
+    settings.CALCOM_LINK = "kommoexpert/consultation"
+    lead = lead_under(name="Scan Person", email="scan@example.com")
+    paths, waiting = routed_pages(_fill(signing.dumps(lead.pk, salt="capture.thanks")))
+    if only:
+        paths = {name: path for name, path in paths.items() if name in only}
+    states = [s for s in consent_states() if states is None or s.name in states]
+    return scan(chromium, live_server.url, paths=paths, states=states, ga_id=GA_ID), waiting
+
+
+def test_every_public_page_in_every_consent_state_matches_the_register(
+    chromium, live_server, settings, capsys
+):
+    from register.tests.scan import consent_states, table
+
+    visits, waiting = _run_scan(chromium, live_server, settings)
+    with capsys.disabled():
+        print("\n" + table(visits))
+        for line in waiting:
+            print(f"not scanned: {line}")
+    assert [line for v in visits for line in v.undeclared] == []
+    assert {v.state for v in visits} == {s.name for s in consent_states()}
+    seen = {(v.page, v.state): v for v in visits}
+    # The scan sees the gated recipients where consent allows them, and only there.
+    assert "www.googletagmanager.com" in seen["landing", "all accepted"].hosts
+    assert "www.googletagmanager.com" in seen["landing", "analytics only"].hosts
+    assert "_ga" in seen["landing", "analytics only"].stored
+    for state in ("none given", "all rejected", "booking only", "after withdrawal"):
+        assert "www.googletagmanager.com" not in seen["landing", state].hosts
+        assert "_ga" not in seen["landing", state].stored
+    assert "lk_consent" in seen["policy", "all rejected"].stored
+
+
+def test_removing_a_recipient_from_the_register_fails_the_scan_naming_it(
+    chromium, live_server, settings, tmp_path
+):
+    from register.loader import DEFAULT_PATH
+    from register.services import publish_policy_version
+
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    start = text.index('[[recipients]]\nid = "google_analytics"')
+    end = text.index("[[recipients]]", start + 1)
+    without = tmp_path / "register.toml"
+    without.write_text(text[:start] + text[end:], encoding="utf-8")
+    settings.REGISTER_PATH = str(without)
+    publish_policy_version()
+
+    visits, _ = _run_scan(
+        chromium, live_server, settings, states={"analytics only"}, only={"landing"}
+    )
+    problems = [line for v in visits for line in v.undeclared]
+    assert (
+        "page 'landing' in state 'analytics only' contacted www.googletagmanager.com, which "
+        "the register does not declare for that state"
+    ) in problems

@@ -69,3 +69,13 @@ def test_no_page_requests_a_third_party_asset(client):
         assert not re.search(
             r'(src|href)="https?://', html.replace('href="https://kommoexpert.ru"', "")
         )
+
+
+def test_the_policy_names_every_right_the_authority_and_the_contact(client):
+    html = client.get("/privacy/").content.decode()
+    for article in ("15", "16", "17", "18", "20", "21", "7(3)", "77"):
+        assert f"(Art. {article})" in html
+    assert "supervisory authority of your EU/EEA member state" in html
+    assert "Company: KommoExpert" in html
+    assert 'href="mailto:privacy@kommoexpert.ru"' in html
+    assert 'href="https://kommoexpert.ru"' in html
