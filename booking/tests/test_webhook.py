@@ -7,8 +7,8 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from booking.models import Booking, WebhookDelivery
-from capture.models import Subject
 from consent.tests.factories import lead_under
+from subjects.models import Subject
 
 from .factories import SECRET, calcom_body, signed
 

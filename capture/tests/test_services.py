@@ -4,12 +4,13 @@ from django_tasks import default_task_backend
 
 from audit.models import AuditEvent
 from capture.errors import LeadRejected
-from capture.models import Lead, Subject
+from capture.models import Lead
 from capture.services import capture_lead, validate_lead
 from consent.models import ConsentRecord
 from crm.models import OutboxMessage
 from crm.tasks import deliver_outbox_message
 from leadkeeper.crypto import blind_index
+from subjects.models import Subject
 
 from .factories import lead_data, lead_payload, request_context
 

@@ -1,0 +1,6 @@
+class SubjectError(Exception):
+    """Base of the subjects app's errors; never raised itself."""
+
+
+class SubjectsNotMergeable(SubjectError):
+    """Two subjects cannot be merged: the same one twice, or one already erased."""
