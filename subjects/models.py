@@ -20,6 +20,11 @@ class Subject(models.Model):
     # Art. 18: while set, the subject's data is stored but not otherwise processed.
     restricted_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Issue 15: created while another subject had the same email. An email anyone can type
+    # does not join two people; the DPO merges them or keeps them apart (subjects.services).
+    possible_duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="possible_duplicates"
+    )
 
     class Meta:
         # The table was created by the capture app; the model moved, the table did not.

@@ -29,21 +29,23 @@ def _deliver(client: Client, body: bytes, **headers: str):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_booking_is_linked_to_the_lead_by_email_and_refreshes_the_contact_clock(client):
+def test_a_booking_is_linked_to_the_lead_by_email_and_refreshes_the_contact_clocks(client):
     with time_machine.travel(datetime(2026, 1, 5, tzinfo=UTC), tick=False):
         lead = lead_under(email="ivan.petrov@example.com")
     response = _deliver(client, calcom_body())
     assert response.status_code == 200 and response.json()["outcome"] == "applied"
     booking = Booking.objects.get()
-    assert booking.lead_id == lead.pk and booking.subject_id == lead.subject_id
+    assert booking.lead_id == lead.pk
     assert booking.status == "scheduled" and booking.email == "ivan.petrov@example.com"
     assert booking.start_time == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    subject = Subject.objects.get(pk=lead.subject_id)
-    assert subject.last_interaction_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    # Issue 15: the email alone does not join the lead's subject; the DPO sees the mark.
+    subject = Subject.objects.get(pk=booking.subject_id)
+    assert subject.pk != lead.subject_id and subject.possible_duplicate_of_id == lead.subject_id
+    assert subject.created_at == subject.last_interaction_at == NOW  # new on arrival
     lead.refresh_from_db()
     assert lead.retention_from == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     event = AuditEvent.objects.get(action="booking.created")
-    assert event.subject_id == lead.subject_id and event.actor == "calcom"
+    assert event.subject_id == booking.subject_id and event.actor == "calcom"
 
 
 def test_a_bad_signature_is_refused_and_nothing_is_stored(client):

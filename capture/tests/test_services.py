@@ -50,16 +50,23 @@ def test_a_lead_writes_subject_lead_consent_audit_and_outbox_together(
     assert [r.args for r in deliveries] == [[message.pk]]
 
 
-def test_a_returning_person_is_the_same_subject():
+def test_a_returning_person_is_the_same_subject_by_phone():
     first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
     again_by_phone = capture_lead(
         data=lead_data(email=""), context=request_context(), channel="api"
     )
+    assert first.subject_id == again_by_phone.subject_id
+    assert Subject.objects.count() == 1
+
+
+def test_the_same_email_with_another_phone_is_a_new_subject_marked_for_the_dpo():
+    # Issue 15: anyone can type someone's email; only the phone joins a subject.
+    first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
     by_email = capture_lead(
         data=lead_data(phone="+79031112233"), context=request_context(), channel="api"
     )
-    assert first.subject_id == again_by_phone.subject_id == by_email.subject_id
-    assert Subject.objects.count() == 1
+    assert by_email.subject_id != first.subject_id
+    assert by_email.subject.possible_duplicate_of_id == first.subject_id
 
 
 def test_a_failure_halfway_stores_nothing(monkeypatch):
