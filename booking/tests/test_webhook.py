@@ -212,3 +212,14 @@ def test_times_without_an_offset_are_read_as_utc_not_a_server_error(client):
     booking = Booking.objects.get()
     assert booking.start_time == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert booking.last_event_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def test_a_later_booking_by_the_same_email_moves_its_subjects_clock(client):
+    with time_machine.travel(datetime(2026, 11, 10, tzinfo=UTC), tick=False):
+        _deliver(client, calcom_body(email="walk-in@example.com"))
+    subject = Booking.objects.get().subject
+    assert subject.last_interaction_at == datetime(2026, 11, 10, tzinfo=UTC)
+    with time_machine.travel(NOW, tick=False):
+        _deliver(client, calcom_body(uid="bk-9", email="walk-in@example.com"))
+    subject.refresh_from_db()
+    assert subject.last_interaction_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django_tasks import default_task_backend
 
@@ -146,3 +149,12 @@ def test_each_bad_input_names_its_field(overrides, field):
         validate_lead(lead_payload(**overrides))
     assert field in error.value.errors
     assert all(message for message in error.value.errors[field])
+
+
+def test_a_returning_lead_restarts_its_subjects_contact_clock():
+    with time_machine.travel(datetime(2026, 1, 5, tzinfo=UTC), tick=False):
+        first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+    with time_machine.travel(datetime(2026, 6, 1, tzinfo=UTC), tick=False):
+        capture_lead(data=lead_data(email=""), context=request_context(), channel="web_form")
+    first.subject.refresh_from_db()
+    assert first.subject.last_interaction_at == datetime(2026, 6, 1, tzinfo=UTC)
