@@ -115,9 +115,10 @@ def _move_rows(*, keep: Subject, merge: Subject) -> dict[str, int]:
 def merge_subjects(*, keep: Subject, merge: Subject, actor: str) -> Merged:
     """The DPO found two subjects to be one person: `merge`'s data moves to `keep`, then goes.
 
-    Kept: both identifiers (so either finds the person), the later §5 clock, the earlier
-    creation, and an Art. 18 restriction if either had one. Audited with both ids, since
-    older audit events name the merged subject's id.
+    Kept: `keep`'s identifiers, filled from `merge`'s where `keep` has none (the leads keep
+    their own, so a look-up by either phone still finds them), the later §5 clock, the
+    earlier creation, and an Art. 18 restriction if either had one. Audited with both ids,
+    since older audit events name the merged subject's id.
     """
     keep = Subject.objects.select_for_update().get(pk=keep.pk)
     merge = Subject.objects.select_for_update().get(pk=merge.pk)
@@ -134,11 +135,19 @@ def merge_subjects(*, keep: Subject, merge: Subject, actor: str) -> Merged:
         keep.possible_duplicate_of = None
     keep.phone_index = keep.phone_index or merge.phone_index
     keep.email_index = keep.email_index or merge.email_index
-    keep.last_interaction_at = max(keep.last_interaction_at, merge.last_interaction_at)
     keep.created_at = min(keep.created_at, merge.created_at)
     restricted = [t for t in (keep.restricted_at, merge.restricted_at) if t]
     keep.restricted_at = min(restricted) if restricted else None
-    keep.save()
+    keep.save(
+        update_fields=[
+            "possible_duplicate_of",
+            "phone_index",
+            "email_index",
+            "created_at",
+            "restricted_at",
+        ]
+    )
+    record_interaction(subject=keep, at=merge.last_interaction_at, source="subjects merge")
     merged_id = merge.pk
     merge.delete()
     record_event(
