@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
-from capture.context import request_context
+from leadkeeper.context import request_context
 
 from .errors import BodyTooLarge, InvalidEvent, TooManyEvents, UnsupportedContentType
 from .services.collect import MAX_BATCH, MAX_BODY_BYTES, Consent, collect_events, parse_body

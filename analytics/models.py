@@ -9,7 +9,8 @@ under a salt that is destroyed the next day (analytics/salts.py).
 from django.db import models
 from django.utils import timezone
 
-from capture.models import Lead, PersonalRecord
+from capture.models import Lead
+from subjects.models import PersonalRecord
 
 
 class Salt(models.Model):

@@ -43,9 +43,10 @@ def seed(count: int, due_at: float) -> None:
 
     from django.utils import timezone
 
-    from capture.models import Lead, Subject
+    from capture.models import Lead
     from crm.models import OutboxMessage
     from leadkeeper.crypto import blind_index
+    from subjects.models import Subject
 
     start = timezone.now() - timedelta(seconds=count)
     subjects = Subject.objects.bulk_create(

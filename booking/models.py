@@ -3,8 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
-from capture.models import PersonalRecord
 from leadkeeper.crypto import EncryptedCharField
+from subjects.models import PersonalRecord
 
 
 class Booking(PersonalRecord):

@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from capture.forms import normalise_email
-from capture.models import Lead, Subject
+from capture.models import Lead
 from capture.selectors import leads_matching
 from integrations.calcom.payloads import (
     BOOKING_CANCELLED,
@@ -23,6 +22,9 @@ from integrations.calcom.payloads import (
 )
 from integrations.calcom.webhooks import parse_booking
 from leadkeeper.crypto import blind_index
+from subjects.models import Subject
+from subjects.normalise import normalise_email
+from subjects.services import record_interaction, subject_for
 
 from .errors import BookingWebhookRejected
 from .models import Booking, WebhookDelivery
@@ -55,25 +57,34 @@ def _attendee_email(booking: BookingPayload) -> tuple[str, str]:
     return email, attendee.name.strip()[:200]
 
 
-def _lead_and_subject(email: str, email_index: str) -> tuple[Lead | None, Subject]:
-    """The lead with this email (most recent), else the subject known by it, else a new one."""
+def _lead_and_subject(email: str, uids: list[str]) -> tuple[Lead | None, Subject]:
+    """The lead with this email (most recent), and the subject the booking belongs to.
+
+    Cal.com sends the attendee's email only, and anyone can book with anyone's email, so
+    the email links the booking to a lead for sales to see, but never makes the booking
+    part of the lead's subject (issue 15: one subject only through an identifier the person
+    controls). A booking (or the one it reschedules) keeps its subject, so a DPO's merge
+    holds; a new one goes to the subject known by nothing but this email, else to a new
+    subject that subject_for() marks as a possible duplicate of the lead's, for the DPO.
+    """
     lead = (
         leads_matching(phone_or_email=email, region=settings.DEFAULT_PHONE_REGION)
-        .select_related("subject")
         .order_by("-created_at")
         .first()
     )
-    if lead is not None and lead.subject is not None:
-        return lead, lead.subject
-    subject = Subject.objects.filter(email_index=email_index, erased_at__isnull=True).first()
-    if subject is None:
-        subject = Subject.objects.create(email_index=email_index)
-    return lead, subject
+    known = (
+        Booking.objects.filter(uid__in=uids, subject__erased_at__isnull=True)
+        .select_related("subject")
+        .first()
+    )
+    if known is not None and known.subject is not None:
+        return lead, known.subject
+    return lead, subject_for(phone="", email=email)
 
 
 def _touch(*, lead: Lead | None, subject: Subject, at: datetime) -> None:
-    """A booking is an interaction: it restarts the contact-data clock (policy §5)."""
-    Subject.objects.filter(pk=subject.pk, last_interaction_at__lt=at).update(last_interaction_at=at)
+    """A booking is an interaction with its subject and its lead (policy §5 clocks)."""
+    record_interaction(subject=subject, at=at, source="calcom booking")
     if lead is not None:
         Lead.objects.filter(pk=lead.pk, retention_from__lt=at).update(retention_from=at)
 
@@ -143,7 +154,9 @@ def handle_calcom_event(*, event: WebhookEvent) -> Handled:
 def _apply(
     *, event: WebhookEvent, payload: BookingPayload, key: str, email: str, name: str
 ) -> Handled:
-    lead, subject = _lead_and_subject(email, blind_index(email))
+    lead, subject = _lead_and_subject(
+        email, [u for u in (payload.uid, payload.reschedule_uid) if u]
+    )
     event_at = min(event.created_at, timezone.now())
     common = {
         "booking": payload,

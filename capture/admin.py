@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from crm.models import OutboxMessage
 from crm.selectors import delivery_state_subquery
 
-from .models import Lead, Subject
+from .models import Lead
 from .selectors import leads_matching
 
 
@@ -106,9 +106,3 @@ class LeadAdmin(admin.ModelAdmin):
             f"{record.get_action_display()} {record.created_at:%Y-%m-%d %H:%M:%S} UTC, "
             f"policy v{record.policy_version}, text {record.text.digest[:10]}, {record.method}"
         )
-
-
-@admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
-    list_display = ("id", "created_at", "last_interaction_at", "restricted_at", "erased_at")
-    readonly_fields = ("phone_index", "email_index", "created_at")

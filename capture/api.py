@@ -4,7 +4,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from .context import request_context
+from leadkeeper.context import request_context
+
 from .models import Lead
 from .services import capture_lead, check_lead_rate, validate_lead
 

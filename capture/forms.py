@@ -2,43 +2,18 @@
 
 import re
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import EmailValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from subjects.normalise import normalise_email, normalise_phone
 
 from .attribution import CLICK_ID_FIELDS, UTM_FIELDS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FILL_SALT = "capture.form-rendered-at"
-
-
-def normalise_phone(raw: str, region: str) -> str:
-    """E.164 ('+79161234567') or ValidationError with a message a person can act on."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        raise forms.ValidationError(
-            _("Enter a phone number, e.g. +7 916 123-45-67."), code="invalid_phone"
-        ) from None
-    if not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError(
-            _("This phone number is not valid. Check the digits and the country code."),
-            code="invalid_phone",
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_email(raw: str) -> str:
-    value = raw.strip()
-    if not value:
-        return ""
-    EmailValidator(message=_("Enter a valid email address, e.g. name@example.com."))(value)
-    local, _at, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}".lower()
 
 
 class LeadForm(forms.Form):

@@ -1,54 +1,10 @@
-"""Subjects (the people) and their leads (policy §2: what the contact form collects)."""
+"""Leads (policy §2: what the contact form collects); the person is a subjects.Subject."""
 
 from django.db import models
 from django.utils import timezone
 
 from leadkeeper.crypto import EncryptedCharField, EncryptedTextField
-
-
-class Subject(models.Model):
-    """A person who gave us data; a returning person (same phone or email) is the same subject.
-
-    Holds no identifier in clear: lookups go through keyed blind indexes. Every personal
-    record points here, so access, erasure and restriction start from one row.
-    """
-
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
-    email_index = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # The contact-data clock (policy §5: 3 years from last interaction).
-    last_interaction_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # Art. 18: while set, the subject's data is stored but not otherwise processed.
-    restricted_at = models.DateTimeField(null=True, blank=True)
-    erased_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"subject {self.pk}"
-
-
-class PersonalRecord(models.Model):
-    """Base of every table that holds personal data.
-
-    Each subclass names, for each personal field, the register category it stores
-    (`register_fields`), and the retention rule its `retention_from` clock serves
-    (`retention_rule`). A system check (capture/checks.py) refuses a category or rule the
-    register does not declare.
-    """
-
-    subject = models.ForeignKey(
-        Subject,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="%(app_label)s_%(class)ss",
-    )
-    retention_from = models.DateTimeField(default=timezone.now, db_index=True)
-
-    register_fields: dict[str, str] = {}
-    retention_rule: str = ""
-
-    class Meta:
-        abstract = True
+from subjects.models import PersonalRecord
 
 
 class Lead(PersonalRecord):

@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from leadkeeper.crypto import blind_index
+from subjects.normalise import normalise_email, normalise_phone
 
-from .forms import normalise_email, normalise_phone
 from .models import Lead
 
 

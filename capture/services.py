@@ -5,20 +5,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
 from consent.services import record_form_consent
 from crm.services import queue_lead_delivery
 from leadkeeper import ratelimit
+from leadkeeper.context import RequestContext
 from leadkeeper.crypto import blind_index
+from subjects.services import record_interaction, subject_for
 
 from .attribution import attribution_from
-from .context import RequestContext
 from .errors import LeadRejected, RateLimited
 from .forms import LeadForm
-from .models import Lead, Subject
+from .models import Lead
 
 logger = logging.getLogger(__name__)
 
@@ -60,30 +60,6 @@ def check_lead_rate(*, context: RequestContext) -> None:
         raise RateLimited(f"more than {rate.limit} leads in {rate.seconds} s from one address")
 
 
-def _subject_for(*, phone_index: str, email_index: str) -> Subject:
-    """The same person returns as the same subject: matched by phone, then by email."""
-    now = timezone.now()
-    match = Q(phone_index=phone_index)
-    if email_index:
-        match |= Q(email_index=email_index)
-    candidates = list(Subject.objects.filter(match, erased_at__isnull=True).order_by("pk")[:5])
-    subject = next((s for s in candidates if s.phone_index == phone_index), None) or next(
-        iter(candidates), None
-    )
-    if subject is None:
-        return Subject.objects.create(
-            phone_index=phone_index,
-            email_index=email_index,
-            created_at=now,
-            last_interaction_at=now,
-        )
-    subject.last_interaction_at = now
-    if email_index and not subject.email_index:
-        subject.email_index = email_index
-    subject.save(update_fields=["last_interaction_at", "email_index"])
-    return subject
-
-
 def check_turnstile(*, token: str, context: RequestContext) -> bool:
     """True when Turnstile is off, passes, or cannot be reached (a lead beats a perfect filter)."""
     if not settings.TURNSTILE_SECRET_KEY:
@@ -112,8 +88,9 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
     """
     phone_index = blind_index(data.phone)
     email_index = blind_index(data.email)
-    subject = _subject_for(phone_index=phone_index, email_index=email_index)
+    subject = subject_for(phone=data.phone, email=data.email)
     now = timezone.now()
+    record_interaction(subject=subject, at=now, source="lead")
     lead = Lead.objects.create(
         subject=subject,
         retention_from=now,

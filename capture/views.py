@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from consent.texts import form_consent_text
+from leadkeeper.context import request_context
 
-from .context import request_context
 from .errors import RateLimited
 from .forms import WebLeadForm, sign_render_time
 from .models import Lead

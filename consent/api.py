@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
-from capture.context import request_context
+from leadkeeper.context import request_context
 from register.selectors import optional_consent_categories
 
 from .errors import CrossSiteChoice

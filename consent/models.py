@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
-from capture.models import PersonalRecord
+from subjects.models import PersonalRecord
 
 
 class ConsentText(models.Model):
@@ -98,7 +98,7 @@ class WithdrawalRequest(models.Model):
         DONE = "done", "done"
 
     subject = models.ForeignKey(
-        "capture.Subject",
+        "subjects.Subject",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

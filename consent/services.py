@@ -13,11 +13,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
-from capture.context import RequestContext
-from capture.models import Lead, Subject
+from capture.models import Lead
 from leadkeeper import ratelimit
+from leadkeeper.context import RequestContext
 from register.loader import register_digest
 from register.services import publish_policy_version
+from subjects.models import Subject
 
 from .errors import (
     ConsentRecordNotFound,

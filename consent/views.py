@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.services import record_event
-from capture.context import request_context
+from leadkeeper.context import request_context
 from leadkeeper.csvexport import csv_response
 from leadkeeper.roles import is_dpo
 from register.selectors import optional_consent_categories

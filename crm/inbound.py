@@ -22,9 +22,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from capture.models import Lead, Subject
+from capture.models import Lead
 from integrations.kommo.errors import KommoError
 from integrations.kommo.payloads import LOST_STATUS_ID, WON_STATUS_ID, KommoLead
+from subjects.services import record_interaction
 
 from . import pacing
 from .models import KommoEvent
@@ -289,10 +290,8 @@ def apply_change(change: KommoChange, *, source: str) -> str:
         return "unknown"
     for lead in leads:
         changed = _apply_to_lead(lead, change, at)
-        if lead.subject_id:
-            Subject.objects.filter(pk=lead.subject_id, last_interaction_at__lt=at).update(
-                last_interaction_at=at
-            )
+        if lead.subject is not None:
+            record_interaction(subject=lead.subject, at=at, source=f"kommo {source}")
         if changed:
             record_event(
                 actor="kommo",

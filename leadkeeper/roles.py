@@ -19,8 +19,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "marketing": ["analytics.view_reports"],
     "dpo": [
         "capture.view_lead",
-        "capture.view_subject",
-        "capture.change_subject",
+        "subjects.view_subject",
+        "subjects.change_subject",
         "consent.view_consentrecord",
         "consent.view_consenttext",
         "consent.view_withdrawalrequest",

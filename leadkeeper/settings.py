@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ninja",
     "leadkeeper",
     "register",
+    "subjects",
     "capture",
     "consent",
     "audit",
@@ -174,10 +175,10 @@ REGISTER_PATH = env.str("REGISTER_PATH", default="")
 DEFAULT_PHONE_REGION = env.str("DEFAULT_PHONE_REGION", default="RU")
 LEAD_RATE_LIMIT = env.str("LEAD_RATE_LIMIT", default="10/m")
 LEAD_MIN_FILL_SECONDS = env.float("LEAD_MIN_FILL_SECONDS", default=3.0)
-# Cloudflare's published ranges ship in capture/data/; a proxy in front of us is trusted
+# Cloudflare's published ranges ship in leadkeeper/data/; a proxy in front of us is trusted
 # only when the socket address is in them (policy §6: Cloudflare sees IPs as our CDN).
 CLOUDFLARE_RANGES_FILE = env.path(
-    "CLOUDFLARE_RANGES_FILE", default=BASE_DIR / "capture" / "data" / "cloudflare_ips.txt"
+    "CLOUDFLARE_RANGES_FILE", default=BASE_DIR / "leadkeeper" / "data" / "cloudflare_ips.txt"
 )
 
 # --- Integrations (off until configured) -------------------------------------------------------

@@ -23,7 +23,7 @@ from capture.attribution import (
     normalise_click_id,
     normalise_utm,
 )
-from capture.context import RequestContext
+from leadkeeper.context import RequestContext
 
 from ..errors import BodyTooLarge, InvalidEvent, MalformedBody
 from ..ingest import store_events

@@ -1,7 +1,7 @@
 import datetime
 
-from capture.context import RequestContext, parse_user_agent
 from capture.tests.factories import CHROME_DESKTOP, IPHONE
+from leadkeeper.context import RequestContext, parse_user_agent
 
 from ..models import Event
 

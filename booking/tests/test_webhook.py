@@ -7,8 +7,8 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from booking.models import Booking, WebhookDelivery
-from capture.models import Subject
 from consent.tests.factories import lead_under
+from subjects.models import Subject
 
 from .factories import SECRET, calcom_body, signed
 
@@ -29,21 +29,23 @@ def _deliver(client: Client, body: bytes, **headers: str):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_booking_is_linked_to_the_lead_by_email_and_refreshes_the_contact_clock(client):
+def test_a_booking_is_linked_to_the_lead_by_email_and_refreshes_the_contact_clocks(client):
     with time_machine.travel(datetime(2026, 1, 5, tzinfo=UTC), tick=False):
         lead = lead_under(email="ivan.petrov@example.com")
     response = _deliver(client, calcom_body())
     assert response.status_code == 200 and response.json()["outcome"] == "applied"
     booking = Booking.objects.get()
-    assert booking.lead_id == lead.pk and booking.subject_id == lead.subject_id
+    assert booking.lead_id == lead.pk
     assert booking.status == "scheduled" and booking.email == "ivan.petrov@example.com"
     assert booking.start_time == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    subject = Subject.objects.get(pk=lead.subject_id)
-    assert subject.last_interaction_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    # Issue 15: the email alone does not join the lead's subject; the DPO sees the mark.
+    subject = Subject.objects.get(pk=booking.subject_id)
+    assert subject.pk != lead.subject_id and subject.possible_duplicate_of_id == lead.subject_id
+    assert subject.created_at == subject.last_interaction_at == NOW  # new on arrival
     lead.refresh_from_db()
     assert lead.retention_from == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     event = AuditEvent.objects.get(action="booking.created")
-    assert event.subject_id == lead.subject_id and event.actor == "calcom"
+    assert event.subject_id == booking.subject_id and event.actor == "calcom"
 
 
 def test_a_bad_signature_is_refused_and_nothing_is_stored(client):
@@ -210,3 +212,14 @@ def test_times_without_an_offset_are_read_as_utc_not_a_server_error(client):
     booking = Booking.objects.get()
     assert booking.start_time == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert booking.last_event_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def test_a_later_booking_by_the_same_email_moves_its_subjects_clock(client):
+    with time_machine.travel(datetime(2026, 11, 10, tzinfo=UTC), tick=False):
+        _deliver(client, calcom_body(email="walk-in@example.com"))
+    subject = Booking.objects.get().subject
+    assert subject.last_interaction_at == datetime(2026, 11, 10, tzinfo=UTC)
+    with time_machine.travel(NOW, tick=False):
+        _deliver(client, calcom_body(uid="bk-9", email="walk-in@example.com"))
+    subject.refresh_from_db()
+    assert subject.last_interaction_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -1,15 +1,9 @@
-from django.test import RequestFactory
-
-from capture.context import RequestContext, parse_user_agent
 from capture.services import LeadData
-
-CHROME_DESKTOP = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/126.0.0.0 Safari/537.36"
-)
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+from leadkeeper.tests.factories import (  # noqa: F401  (re-exported for the other apps' tests)
+    CHROME_DESKTOP,
+    IPHONE,
+    make_request,
+    request_context,
 )
 
 
@@ -40,13 +34,3 @@ def lead_data(**overrides: object) -> LeadData:
     }
     values.update(overrides)
     return LeadData(**values)
-
-
-def request_context(ip: str = "95.31.18.119", user_agent: str = CHROME_DESKTOP) -> RequestContext:
-    return RequestContext(
-        ip=ip, country="RU", user_agent=user_agent, ua=parse_user_agent(user_agent)
-    )
-
-
-def make_request(**meta: str):
-    return RequestFactory().get("/", **meta)

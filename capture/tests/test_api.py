@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from capture.models import Lead, Subject
+from capture.models import Lead
 from consent.models import ConsentRecord
+from subjects.models import Subject
 
 from .factories import lead_payload
 

@@ -1,15 +1,19 @@
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django_tasks import default_task_backend
 
 from audit.models import AuditEvent
 from capture.errors import LeadRejected
-from capture.models import Lead, Subject
+from capture.models import Lead
 from capture.services import capture_lead, validate_lead
 from consent.models import ConsentRecord
 from crm.models import OutboxMessage
 from crm.tasks import deliver_outbox_message
 from leadkeeper.crypto import blind_index
+from subjects.models import Subject
 
 from .factories import lead_data, lead_payload, request_context
 
@@ -49,16 +53,23 @@ def test_a_lead_writes_subject_lead_consent_audit_and_outbox_together(
     assert [r.args for r in deliveries] == [[message.pk]]
 
 
-def test_a_returning_person_is_the_same_subject():
+def test_a_returning_person_is_the_same_subject_by_phone():
     first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
     again_by_phone = capture_lead(
         data=lead_data(email=""), context=request_context(), channel="api"
     )
+    assert first.subject_id == again_by_phone.subject_id
+    assert Subject.objects.count() == 1
+
+
+def test_the_same_email_with_another_phone_is_a_new_subject_marked_for_the_dpo():
+    # Issue 15: anyone can type someone's email; only the phone joins a subject.
+    first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
     by_email = capture_lead(
         data=lead_data(phone="+79031112233"), context=request_context(), channel="api"
     )
-    assert first.subject_id == again_by_phone.subject_id == by_email.subject_id
-    assert Subject.objects.count() == 1
+    assert by_email.subject_id != first.subject_id
+    assert by_email.subject.possible_duplicate_of_id == first.subject_id
 
 
 def test_a_failure_halfway_stores_nothing(monkeypatch):
@@ -138,3 +149,12 @@ def test_each_bad_input_names_its_field(overrides, field):
         validate_lead(lead_payload(**overrides))
     assert field in error.value.errors
     assert all(message for message in error.value.errors[field])
+
+
+def test_a_returning_lead_restarts_its_subjects_contact_clock():
+    with time_machine.travel(datetime(2026, 1, 5, tzinfo=UTC), tick=False):
+        first = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
+    with time_machine.travel(datetime(2026, 6, 1, tzinfo=UTC), tick=False):
+        capture_lead(data=lead_data(email=""), context=request_context(), channel="web_form")
+    first.subject.refresh_from_db()
+    assert first.subject.last_interaction_at == datetime(2026, 6, 1, tzinfo=UTC)

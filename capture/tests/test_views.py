@@ -8,9 +8,10 @@ from django.test import Client
 from django.utils import timezone
 
 from capture.forms import sign_render_time
-from capture.models import Lead, Subject
+from capture.models import Lead
 from consent.models import ConsentRecord
 from crm.models import OutboxMessage
+from subjects.models import Subject
 
 from .factories import CHROME_DESKTOP, lead_payload
 

@@ -2,10 +2,11 @@
 
 from django.utils import timezone
 
-from capture.models import Lead, Subject
+from capture.models import Lead
 from crm.models import OutboxMessage
 from crm.services import queue_lead_delivery
 from leadkeeper.crypto import blind_index
+from subjects.models import Subject
 
 
 def make_lead(

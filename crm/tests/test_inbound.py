@@ -241,3 +241,12 @@ def test_processed_changes_are_forgotten_after_ninety_days(hook):
     with time_machine.travel(T0 + timedelta(days=91), tick=False):
         assert prune_events() == 1
     assert not KommoEvent.objects.exists()
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_stage_change_moves_the_subject_clock_and_a_late_older_one_never_moves_it_back(hook):
+    lead = _delivered_lead()
+    hook(_status(900001, 1002, T0))
+    hook(_status(900001, 1003, T0 - timedelta(days=2)))
+    lead.subject.refresh_from_db()
+    assert lead.subject.last_interaction_at == T0

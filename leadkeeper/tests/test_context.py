@@ -1,6 +1,6 @@
 import pytest
 
-from capture.context import client_country, client_ip, parse_user_agent, request_context
+from leadkeeper.context import client_country, client_ip, parse_user_agent, request_context
 
 from .factories import CHROME_DESKTOP, IPHONE, make_request
 

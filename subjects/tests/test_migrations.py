@@ -1,0 +1,39 @@
+"""The move of Subject from capture to subjects keeps existing databases' rows."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from subjects.models import Subject
+
+BEFORE_THE_MOVE = [("subjects", None)]
+
+
+def _migrate(targets: list[tuple[str, str | None]]):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    return executor.migrate(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_from_before_the_move_keeps_its_subjects_and_their_permissions():
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate(BEFORE_THE_MOVE)
+    try:
+        ContentType = old.get_model("contenttypes", "ContentType")
+        ContentType.objects.filter(model="subject").delete()
+        old_type = ContentType.objects.create(app_label="capture", model="subject")
+        row = old.get_model("capture", "Subject").objects.create(phone_index="p", email_index="e")
+        lead = old.get_model("capture", "Lead").objects.create(
+            subject_id=row.pk, channel="api", name="n", phone="+79161234567", phone_index="p"
+        )
+    finally:
+        _migrate(leaves)
+    moved = Subject.objects.get(pk=row.pk)
+    assert (moved.phone_index, moved.email_index) == ("p", "e")
+    assert moved.capture_leads.get().pk == lead.pk
+    from django.contrib.contenttypes.models import ContentType as CurrentContentType
+
+    CurrentContentType.objects.clear_cache()
+    assert CurrentContentType.objects.get(pk=old_type.pk).app_label == "subjects"
+    assert Subject._meta.db_table == "capture_subject"
