@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 def _secret_matches(secret: str) -> bool:
     expected = settings.KOMMO_WEBHOOK_SECRET
     # Constant-time comparison: the path secret is the webhook's only credential (Kommo
-    # configures hooks by URL alone and does not sign them).
+    # configures a hook by URL and events alone and does not sign it:
+    # developers.kommo.com/docs/webhooks-general).
     return bool(expected) and hmac.compare_digest(secret.encode(), expected.encode())
 
 
