@@ -10,12 +10,10 @@ stored, ids only, so Kommo's repeated webhooks and overlapping polls change noth
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,186 +21,22 @@ from django.utils import timezone
 
 from audit.services import record_event
 from capture.models import Lead
+from integrations.kommo.client import KommoClient
 from integrations.kommo.errors import KommoError
-from integrations.kommo.payloads import LOST_STATUS_ID, WON_STATUS_ID, KommoLead
+from integrations.kommo.payloads import LOST_STATUS_ID, WON_STATUS_ID
+from integrations.kommo.webhooks import KommoChange, Webhook, parse_time, parse_webhook
 from subjects.services import record_interaction
 
 from . import pacing
+from .errors import WebhookFromForeignAccount
 from .models import KommoEvent
+from .selectors import kommo_configured
 
 logger = logging.getLogger(__name__)
 
-# A lead date field named like this holds the contract completion date (or set the id in
-# KOMMO_CONTRACT_COMPLETED_FIELD_ID).
-CONTRACT_FIELD_NAMES = {
-    "contract completed",
-    "contract completion date",
-    "contract completed at",
-    "дата завершения договора",
-}
 POLL_FIRST_LOOKBACK_SECONDS = 24 * 3600
 POLL_MAX_PAGES = 20
 EVENT_KEEP_DAYS = 90
-_KEY = re.compile(r"\[([^\]]*)\]")
-
-
-@dataclass(frozen=True)
-class KommoChange:
-    entity: str  # "leads" | "contacts"
-    action: str  # status | update | add | note | restore | responsible | poll
-    kommo_id: int
-    status_id: int | None = None
-    occurred_at: datetime | None = None
-    closed_at: datetime | None = None
-    contract_completed_at: datetime | None = None
-
-    def digest(self) -> str:
-        parts = [
-            self.entity,
-            self.action if self.action != "poll" else "update",
-            str(self.kommo_id),
-            str(self.status_id),
-            self.occurred_at.isoformat() if self.occurred_at else "",
-            self.contract_completed_at.isoformat() if self.contract_completed_at else "",
-        ]
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-# --- parsing ---------------------------------------------------------------------------------
-
-
-def parse_form(items: Iterable[tuple[str, str]]) -> dict:
-    """`leads[status][0][id]=1` pairs -> nested dicts ({"leads": {"status": {"0": {...}}}})."""
-    root: dict = {}
-    for key, value in items:
-        head = key.split("[", 1)[0]
-        path = [head, *_KEY.findall(key[len(head) :])]
-        node = root
-        for part in path[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[path[-1]] = value
-    return root
-
-
-_MAX_ID = 2**63 - 1  # a BigIntegerField; a larger "id" is malformed, not a Kommo id
-
-
-def _int(value: object) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if -_MAX_ID <= number <= _MAX_ID else None
-
-
-def _time(value: object) -> datetime | None:
-    """Kommo sends Unix timestamps; date fields may also come as dd.mm.yyyy or ISO dates."""
-    if value in (None, ""):
-        return None
-    number = _int(value)
-    if number is not None:
-        try:
-            return datetime.fromtimestamp(number, tz=UTC) if number > 0 else None
-        except (OverflowError, OSError, ValueError):  # beyond year 9999: malformed
-            return None
-    text = str(value).strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"):
-        try:
-            parsed = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _is_contract_field(field_id: object, name: object) -> bool:
-    wanted = settings.KOMMO_CONTRACT_COMPLETED_FIELD_ID
-    if wanted:
-        return _int(field_id) == int(wanted)
-    return str(name or "").strip().lower() in CONTRACT_FIELD_NAMES
-
-
-def _contract_date_from_webhook(fields: Mapping) -> datetime | None:
-    for custom in (fields.get("custom_fields") or {}).values():
-        if not isinstance(custom, Mapping):
-            continue
-        if _is_contract_field(custom.get("id"), custom.get("name")):
-            values = custom.get("values") or {}
-            for value in values.values() if isinstance(values, Mapping) else []:
-                raw = value.get("value") if isinstance(value, Mapping) else value
-                if (when := _time(raw)) is not None:
-                    return when
-    return None
-
-
-def changes_from_webhook(data: Mapping) -> list[KommoChange]:
-    """The changes a Kommo webhook body describes; anything unrecognised is skipped."""
-    changes: list[KommoChange] = []
-    for entity in ("leads", "contacts"):
-        actions = data.get(entity)
-        if not isinstance(actions, Mapping):
-            continue
-        for action, items in actions.items():
-            if action == "delete" or not isinstance(items, Mapping):
-                continue
-            for fields in items.values():
-                if not isinstance(fields, Mapping):
-                    continue
-                if action == "note":
-                    note = fields.get("note") if isinstance(fields.get("note"), Mapping) else {}
-                    kommo_id = _int(note.get("element_id"))
-                    occurred = _time(
-                        note.get("date_create")
-                        or note.get("created_at")
-                        or note.get("last_modified")
-                    )
-                    status_id = None
-                    closed = None
-                    contract = None
-                else:
-                    kommo_id = _int(fields.get("id"))
-                    occurred = _time(
-                        fields.get("last_modified")
-                        or fields.get("updated_at")
-                        or fields.get("date_create")
-                        or fields.get("created_at")
-                    )
-                    status_id = _int(fields.get("status_id")) if entity == "leads" else None
-                    closed = _time(fields.get("closed_at") or fields.get("date_close"))
-                    contract = _contract_date_from_webhook(fields) if entity == "leads" else None
-                if kommo_id is None:
-                    continue
-                changes.append(
-                    KommoChange(
-                        entity=entity,
-                        action=str(action)[:16],
-                        kommo_id=kommo_id,
-                        status_id=status_id,
-                        occurred_at=occurred,
-                        closed_at=closed,
-                        contract_completed_at=contract,
-                    )
-                )
-    return changes
-
-
-def change_from_polled(lead: KommoLead) -> KommoChange:
-    contract = None
-    for custom in lead.custom_fields:
-        if _is_contract_field(custom.field_id, custom.field_name):
-            contract = next((t for v in custom.values if (t := _time(v))), None)
-    return KommoChange(
-        entity="leads",
-        action="poll",
-        kommo_id=lead.id,
-        status_id=lead.status_id,
-        occurred_at=_time(lead.updated_at),
-        closed_at=_time(lead.closed_at),
-        contract_completed_at=contract,
-    )
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -334,33 +168,98 @@ def prune_events(*, keep_days: int = EVENT_KEEP_DAYS) -> int:
     return deleted
 
 
-def process_webhook(items: Iterable[tuple[str, str]]) -> InboundReport:
-    report = InboundReport()
-    changes = changes_from_webhook(parse_form(items))
-    if not changes:
-        logger.info("crm.webhook.nothing_to_apply")
-    for change in changes:
+def _refuse_foreign(hook: Webhook) -> None:
+    """Kommo's hooks are unsigned: one that names another account (or none) is not ours."""
+    ours = pacing.our_account()
+    if hook.account_id is not None and hook.account_id == ours.id:
+        return
+    if hook.subdomain and ours.subdomain and hook.subdomain == ours.subdomain:
+        return
+    raise WebhookFromForeignAccount(
+        f"a Kommo webhook for account {hook.account_id} ({hook.subdomain or 'no subdomain'}); "
+        f"ours is {ours.id}"
+    )
+
+
+def _known(change: KommoChange) -> bool:
+    leads = Lead.objects.all()
+    if change.entity == "leads":
+        return leads.filter(kommo_lead_id=change.kommo_id).exists()
+    return leads.filter(kommo_contact_id=change.kommo_id).exists()
+
+
+def _read_back(change: KommoChange, client: KommoClient) -> KommoChange | None:
+    """What Kommo's API says now about the entity a hook named (None: no such entity).
+
+    A hook is only a hint: anyone who learns the URL can send one, so the clocks move by
+    what the API (authenticated by our token) reports, as the poll does.
+    """
+    wait = pacing.reserve_request_slot()
+    if wait is None:
+        raise KommoError("Kommo is blocked or paused: the change is left to the poll")
+    pacing.sleep(wait)
+    if change.entity == "contacts":
+        contact = client.get_contact(change.kommo_id)
+        if contact is None:
+            return None
+        at = parse_time(contact.updated_at)
+        return KommoChange(entity="contacts", action="update", kommo_id=contact.id, occurred_at=at)
+    lead = client.get_lead(change.kommo_id)
+    if lead is None:
+        return None
+    contract_field = settings.KOMMO_CONTRACT_COMPLETED_FIELD_ID
+    return KommoChange.from_lead(lead, action="update", contract_field_id=contract_field)
+
+
+def _confirmed(change: KommoChange, client: KommoClient, report: InboundReport) -> None:
+    if not _known(change):
+        # Not one of ours: acknowledged (and remembered) without asking Kommo.
         report.count(apply_change(change, source=KommoEvent.Source.WEBHOOK))
+        return
+    try:
+        current = _read_back(change, client)
+    except KommoError as error:
+        logger.warning("crm.webhook.read_back_failed", extra={"status": error.status})
+        report.skipped += 1
+        return
+    if current is None:
+        logger.warning("crm.webhook.not_in_kommo", extra={"kommo_id": change.kommo_id})
+        report.skipped += 1
+        return
+    report.count(apply_change(current, source=KommoEvent.Source.WEBHOOK))
+
+
+def process_webhook(items: Iterable[tuple[str, str]]) -> InboundReport:
+    """Apply what a hook announces, as Kommo's API confirms it (raises for a foreign account)."""
+    report = InboundReport()
+    hook = parse_webhook(items, contract_field_id=settings.KOMMO_CONTRACT_COMPLETED_FIELD_ID)
+    if not hook.changes:
+        logger.info("crm.webhook.nothing_to_apply")
+        return report
+    if not kommo_configured():
+        report.stopped = "Kommo not configured: nothing can be confirmed"
+        report.skipped += len(hook.changes)
+        return report
+    _refuse_foreign(hook)
+    client = pacing.shared_client()
+    for change in hook.changes:
+        _confirmed(change, client, report)
     return report
 
 
 def poll_changes(*, client=None, sleep=None) -> InboundReport:
     """Read leads Kommo changed since the cursor, apply those we know, move the cursor."""
-    import time
-
-    from .delivery import make_client
-
-    sleep = sleep or time.sleep
+    sleep = sleep or pacing.sleep
     report = InboundReport()
     prune_events()
+    pacing.resume_delivery_if_due()
     if pacing.delivery_paused():
         report.stopped = "paused"
         return report
-    state = pacing.kommo_state()
-    cursor = state.poll_cursor or int(timezone.now().timestamp()) - POLL_FIRST_LOOKBACK_SECONDS
+    cursor = pacing.poll_cursor() or int(timezone.now().timestamp()) - POLL_FIRST_LOOKBACK_SECONDS
     newest = cursor
     own = client is None
-    client = client or make_client()
+    client = client or pacing.make_client()
     try:
         for page in range(1, POLL_MAX_PAGES + 1):
             wait = pacing.reserve_request_slot()
@@ -384,7 +283,10 @@ def poll_changes(*, client=None, sleep=None) -> InboundReport:
                 if lead.id not in known:
                     report.skipped += 1
                     continue
-                report.count(apply_change(change_from_polled(lead), source=KommoEvent.Source.POLL))
+                change = KommoChange.from_lead(
+                    lead, contract_field_id=settings.KOMMO_CONTRACT_COMPLETED_FIELD_ID
+                )
+                report.count(apply_change(change, source=KommoEvent.Source.POLL))
             if not result.has_next:
                 break
     finally:
@@ -392,5 +294,5 @@ def poll_changes(*, client=None, sleep=None) -> InboundReport:
             client.close()
     if newest > cursor:
         # `from` is inclusive: the leads at `newest` come again next time, and dedupe by digest.
-        type(state).objects.filter(pk=state.pk).update(poll_cursor=newest)
+        pacing.advance_poll_cursor(newest)
     return report

@@ -8,6 +8,24 @@ from django.db import models
 from django.utils import timezone
 
 
+class OutboxQuerySet(models.QuerySet):
+    def claimable(self) -> "OutboxQuerySet":
+        """Pending rows no live worker holds (a crashed worker's lease has run out)."""
+        now = timezone.now()
+        return self.filter(
+            models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now),
+            state=OutboxMessage.State.PENDING,
+        )
+
+    def due(self, *, kind: str) -> "OutboxQuerySet":
+        """Claimable rows of `kind` whose next attempt has come, oldest first."""
+        return (
+            self.claimable()
+            .filter(kind=kind, next_attempt_at__lte=timezone.now())
+            .order_by("created_at", "id")
+        )
+
+
 class OutboxMessage(models.Model):
     class Kind(models.TextChoices):
         CRM_LEAD = "crm.lead", "deliver lead to Kommo"
@@ -36,6 +54,8 @@ class OutboxMessage(models.Model):
     # when we know the outcome. While set, Kommo may hold the lead already: look it up by
     # our marker before sending again (exactly once across crashes).
     in_doubt_since = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboxQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from leadkeeper.logging import redact
+from leadkeeper.scheduling import worker_name
 
 from .models import OutboxMessage
 
@@ -87,13 +88,8 @@ def send_sales_notification(*, message_id: int) -> str:
 def _claim(message: OutboxMessage) -> bool:
     """Take the row for this worker alone, so the task and the sweeper's copy of it (both
     may run while the first is still talking to SMTP) send one email, not two."""
-    from .delivery import worker_name
-
-    now = timezone.now()
     return bool(
-        OutboxMessage.objects.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-            pk=message.pk,
-            state=OutboxMessage.State.PENDING,
-        ).update(claimed_by=worker_name(), claimed_until=now + NOTIFY_LEASE)
+        OutboxMessage.objects.claimable()
+        .filter(pk=message.pk)
+        .update(claimed_by=worker_name(), claimed_until=timezone.now() + NOTIFY_LEASE)
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from capture.models import Lead
-from leadkeeper.tasks import enqueue_with_transaction
+from leadkeeper.tasks import enqueue_on_commit
 
 from . import pacing
 from .models import OutboxMessage
@@ -25,12 +23,12 @@ def queue_lead_delivery(*, lead: Lead) -> OutboxMessage:
     from .tasks import deliver_outbox_message
 
     message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.CRM_LEAD, ref=lead.pk)
-    enqueue_with_transaction(deliver_outbox_message, message.pk)
+    enqueue_on_commit(deliver_outbox_message, message.pk)
     if settings.SALES_EMAIL:
         notice = OutboxMessage.objects.create(
             kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk
         )
-        enqueue_with_transaction(deliver_outbox_message, notice.pk)
+        enqueue_on_commit(deliver_outbox_message, notice.pk)
     return message
 
 
@@ -54,7 +52,7 @@ def retry_messages(*, message_ids: list[int]) -> int:
             )
         )
         for message_id in message_ids:
-            transaction.on_commit(partial(deliver_outbox_message.enqueue, message_id))
+            enqueue_on_commit(deliver_outbox_message, message_id)
     return count
 
 
@@ -63,4 +61,4 @@ def resume_kommo_delivery() -> None:
     from .tasks import sweep_outbox
 
     pacing.resume_delivery()
-    transaction.on_commit(sweep_outbox.enqueue)
+    enqueue_on_commit(sweep_outbox)

@@ -4,6 +4,8 @@ import logging
 
 from django_tasks import task
 
+from . import pacing
+from .models import OutboxMessage
 from .selectors import kommo_configured, sweep_targets
 
 logger = logging.getLogger(__name__)
@@ -15,9 +17,26 @@ def deliver_outbox_message(message_id: int) -> str:
 
     Until Kommo is configured, lead rows wait: nothing is lost. Sales emails do not wait.
     """
-    from .delivery import deliver_message
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        return f"outbox message {message_id} does not exist"
+    if message.kind == OutboxMessage.Kind.SALES_NOTIFICATION:
+        if message.state != OutboxMessage.State.PENDING:
+            return f"outbox message {message_id} is already {message.state}"
+        from .notifications import send_sales_notification
 
-    return deliver_message(message_id=message_id)
+        return send_sales_notification(message_id=message_id)
+    if not kommo_configured():
+        return "waiting: Kommo not configured"
+    # Each lead's task delivers the batch of due rows, its own among them while pending; a
+    # task whose row went in an earlier batch still takes the next one, so the worker's
+    # queue (one task per lead) drains at one batch per task, not one per 50 tasks.
+    due = OutboxMessage.objects.due(kind=OutboxMessage.Kind.CRM_LEAD)
+    if message.state != OutboxMessage.State.PENDING and not due.exists():
+        return f"outbox message {message_id} is already {message.state}"
+    from .delivery import deliver_batch
+
+    return str(deliver_batch())
 
 
 @task()
@@ -26,6 +45,7 @@ def sweep_outbox() -> int:
 
     One task per 50 due leads is enough: each task delivers a whole batch.
     """
+    pacing.resume_delivery_if_due()  # the operator may have configured a new token
     targets = sweep_targets(kommo=kommo_configured())
     for message_id in targets:
         deliver_outbox_message.enqueue(message_id)

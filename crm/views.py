@@ -1,14 +1,16 @@
-"""Kommo's webhook endpoint: parse, apply, acknowledge (views stay thin, STYLE §2)."""
+"""Kommo's webhook endpoint: check the path secret, apply, acknowledge (views stay thin)."""
 
 import hmac
 import logging
-from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations.kommo.webhooks import form_items
+
+from .errors import WebhookFromForeignAccount
 from .inbound import process_webhook
 
 logger = logging.getLogger(__name__)
@@ -16,24 +18,17 @@ logger = logging.getLogger(__name__)
 
 def _secret_matches(secret: str) -> bool:
     expected = settings.KOMMO_WEBHOOK_SECRET
-    # Constant-time comparison: the path secret is the webhook's only credential.
+    # Constant-time comparison: the path secret is the webhook's only credential (Kommo
+    # configures a hook by URL and events alone and does not sign it:
+    # developers.kommo.com/docs/webhooks-general).
     return bool(expected) and hmac.compare_digest(secret.encode(), expected.encode())
 
 
-# Kommo sends a bulk change (a stage change of a few hundred leads) as one form body: far
-# past Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), which would fail request.POST and
-# drop every change in it. The sender is authenticated by the path secret by now.
-MAX_FORM_FIELDS = 100_000
-
-
-def _form_items(request: HttpRequest) -> list[tuple[str, str]]:
+def _items(request: HttpRequest) -> list[tuple[str, str]]:
     if request.content_type != "application/x-www-form-urlencoded":
         return list(request.POST.items())
-    return parse_qsl(
-        request.body.decode(request.encoding or "utf-8"),
-        keep_blank_values=True,
-        max_num_fields=MAX_FORM_FIELDS,
-    )
+    # Not request.POST: a bulk change is past Django's 1,000 form fields (see form_items).
+    return form_items(request.body, encoding=request.encoding or "utf-8")
 
 
 @csrf_exempt
@@ -43,13 +38,22 @@ def kommo_webhook(request: HttpRequest, secret: str) -> HttpResponse:
         logger.warning("crm.webhook.bad_secret")
         raise Http404("no such hook")
     try:
-        items = _form_items(request)
+        items = _items(request)
     except Exception:  # a body we cannot parse: acknowledge, or Kommo retries forever
         logger.warning("crm.webhook.malformed")
         return HttpResponse("ok", content_type="text/plain")
-    report = process_webhook(items)
+    try:
+        report = process_webhook(items)
+    except WebhookFromForeignAccount:
+        logger.warning("crm.webhook.foreign_account")
+        return HttpResponse("not our account", status=403, content_type="text/plain")
     logger.info(
         "crm.webhook.received",
-        extra={"applied": report.applied, "unknown": report.unknown, "duplicate": report.duplicate},
+        extra={
+            "applied": report.applied,
+            "unknown": report.unknown,
+            "duplicate": report.duplicate,
+            "skipped": report.skipped,
+        },
     )
     return HttpResponse("ok", content_type="text/plain")

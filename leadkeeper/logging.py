@@ -38,12 +38,17 @@ def _mask_phone(match: re.Match[str]) -> str:
 
 
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+# Kommo's webhook is configured by URL alone, so its secret is a path segment: every access
+# log and 4xx line would carry the one credential of the endpoint (issue 15).
+_KOMMO_HOOK = re.compile(r"(/hooks/kommo/)[^/\s?#\"']*")
 
 
 def redact(text: str) -> str:
+    text = _KOMMO_HOOK.sub(rf"\g<1>{MASK}", text)
     if _PERCENT.search(text):
         # A phone or email inside a URL's query string arrives percent-encoded (%2B7916…).
         text = unquote_plus(text)
+        text = _KOMMO_HOOK.sub(rf"\g<1>{MASK}", text)
     text = _EMAIL.sub(MASK, text)
     text = _IPV6_CANDIDATE.sub(_mask_ip, text)
     text = _IPV4.sub(_mask_ip, text)

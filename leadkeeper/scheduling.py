@@ -10,6 +10,7 @@ import importlib
 import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,7 +48,13 @@ def discover_jobs() -> list[PeriodicJob]:
 
 
 def holder_id() -> str:
+    """This process, as leases and claims name it (host:pid)."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_name() -> str:
+    """This thread of this process: a worker's claim on outbox rows (host:pid:thread)."""
+    return f"{holder_id()}:{threading.get_ident()}"
 
 
 def acquire_lease(*, holder: str, name: str = LEASE_NAME, seconds: int = LEASE_SECONDS) -> bool:

@@ -185,6 +185,8 @@ CLOUDFLARE_RANGES_FILE = env.path(
 KOMMO_BASE_URL = env.str("KOMMO_BASE_URL", default="")
 KOMMO_ACCESS_TOKEN = env.str("KOMMO_ACCESS_TOKEN", default="")
 KOMMO_WEBHOOK_SECRET = env.str("KOMMO_WEBHOOK_SECRET", default="")
+# Webhooks naming another account are refused; unset, the id is read from /api/v4/account.
+KOMMO_ACCOUNT_ID = env.int("KOMMO_ACCOUNT_ID", default=None)
 KOMMO_MODE = env.str("KOMMO_MODE", default="complex")
 KOMMO_PIPELINE_ID = env.int("KOMMO_PIPELINE_ID", default=None)
 KOMMO_STATUS_ID = env.int("KOMMO_STATUS_ID", default=None)
@@ -247,6 +249,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own defaults would print these through handlers without the redaction
+        # filter (runserver's lines, and django.request's 4xx lines name the path, which for
+        # the Kommo webhook holds its secret).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "apscheduler": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # httpx logs request URLs at INFO, and a Kommo contact look-up carries a phone in

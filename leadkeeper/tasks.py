@@ -29,10 +29,6 @@ def enqueue_on_commit(task: object, *args: object) -> None:
         transaction.on_commit(partial(task.enqueue, *args))
 
 
-# The name crm/services.py still imports; one function, kept until crm switches to the new name.
-enqueue_with_transaction = enqueue_on_commit
-
-
 @task()
 def prune_rate_counters() -> int:
     """Drop rate-limit windows older than a day: without it the counter table only grows."""

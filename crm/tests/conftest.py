@@ -1,6 +1,7 @@
 import pytest
 
-from crm import delivery
+from crm import pacing
+from crm.delivery import failures
 from crm.models import KommoState
 
 from .kommo_double import KommoDouble
@@ -21,10 +22,10 @@ def kommo(settings):
 @pytest.fixture(autouse=True)
 def _no_faults():
     yield
-    delivery.fault_hook = None
+    failures.fault_hook = None
     # A later double may get the same port: a cached client would then skip a test's
     # monkeypatched make_client (and its short timeout).
-    delivery._clients.clear()
+    pacing.forget_clients()
 
 
 @pytest.fixture

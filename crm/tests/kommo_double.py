@@ -8,7 +8,10 @@ It follows developers.kommo.com for shapes and rules:
 - POST /api/v4/leads/unsorted/forms: incoming leads with form metadata;
 - GET /api/v4/leads: query, filter[created_at|updated_at][from], order, page, limit (250),
   with=contacts; 204 when nothing matches;
-- GET /api/v4/contacts?query=: search by phone/email/name; 204 when nothing matches;
+- GET /api/v4/contacts?query=: search by phone/email/name, each with its PHONE and EMAIL
+  multitext fields; 204 when nothing matches;
+- GET /api/v4/leads/{id}, /api/v4/contacts/{id}: one entity, 204 when there is none;
+- GET /api/v4/account: the account's id and subdomain;
 - 401 problem+json for a wrong token, 429 beyond `rate_limit` requests per second (sliding
   window), 5xx and slowness on demand.
 Everything it received is recorded for assertions.
@@ -65,6 +68,8 @@ class KommoDouble:
         self.contacts: dict[int, dict[str, Any]] = {}
         self.received: list[Received] = []
         self.rate_limited = 0
+        self.account_id = 31000000
+        self.subdomain = "kommoexpert"
         self.fail_next: deque[int] = deque()  # statuses to answer the next requests with
         self.down = False  # answer 503 to everything
         self.delay = 0.0  # seconds of slowness per request
@@ -128,6 +133,41 @@ class KommoDouble:
             if status_id in (142, 143):
                 lead["closed_at"] = now
 
+    def put_lead(
+        self,
+        lead_id: int,
+        *,
+        status_id: int = FIRST_STAGE_ID,
+        updated_at: int,
+        closed_at: int | None = None,
+        custom_fields: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """A lead as someone changed it in Kommo (ids of our choosing, e.g. from a test)."""
+        with self.lock:
+            self.leads[lead_id] = {
+                "id": lead_id,
+                "name": f"lead {lead_id}",
+                "status_id": status_id,
+                "pipeline_id": 7000,
+                "created_at": updated_at,
+                "updated_at": updated_at,
+                "closed_at": closed_at,
+                "tags": [],
+                "contact_ids": [],
+                "custom_fields_values": custom_fields or [],
+                "request_id": "",
+            }
+
+    def put_contact(self, contact_id: int, *, updated_at: int) -> None:
+        with self.lock:
+            self.contacts[contact_id] = {
+                "id": contact_id,
+                "name": f"contact {contact_id}",
+                "phones": [],
+                "emails": [],
+                "updated_at": updated_at,
+            }
+
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until no request is being processed (a slow one the client gave up on)."""
         with self._idle:
@@ -150,6 +190,20 @@ class KommoDouble:
         return contact_id
 
     # --- HTTP ------------------------------------------------------------------------------
+
+    def _serve(self, method: str, path: str, query: dict, body: Any, auth: str):
+        """Answer one request and record it (in flight until recorded, for wait_idle)."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            status, payload, problem, headers = self._dispatch(method, path, query, body, auth)
+            with self.lock:
+                self.received.append(Received(method, path, query, body, status, self.clock()))
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+        return status, payload, problem, headers
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         double = self
@@ -188,20 +242,9 @@ class KommoDouble:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = "<not json>"
-                with double._idle:
-                    double._in_flight += 1
-                try:
-                    status, payload, problem, headers = double._dispatch(
-                        method, parts.path, query, body, self.headers.get("Authorization", "")
-                    )
-                    with double.lock:
-                        double.received.append(
-                            Received(method, parts.path, query, body, status, double.clock())
-                        )
-                finally:
-                    with double._idle:
-                        double._in_flight -= 1
-                        double._idle.notify_all()
+                status, payload, problem, headers = double._serve(
+                    method, parts.path, query, body, self.headers.get("Authorization", "")
+                )
                 # A client that gave up waiting (a timeout) is gone: Kommo still did the work.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._respond(status, payload, problem=problem, headers=headers)
@@ -265,9 +308,26 @@ class KommoDouble:
             ("GET", "/api/v4/contacts"): self._contacts_list,
         }
         handler = routes.get((method, path))
-        if handler is None:
-            return self._problem(404, "Not Found", f"no route {method} {path}")
-        return handler(query, body)
+        if handler is not None:
+            return handler(query, body)
+        if method == "GET" and path == "/api/v4/account":
+            return 200, {"id": self.account_id, "subdomain": self.subdomain}, False, None
+        entity, _, entity_id = path.removeprefix("/api/v4/").partition("/")
+        if method == "GET" and entity in ("leads", "contacts") and entity_id.isdigit():
+            return self._one(entity, int(entity_id))
+        return self._problem(404, "Not Found", f"no route {method} {path}")
+
+    def _one(self, entity: str, entity_id: int):
+        with self.lock:
+            if entity == "contacts":
+                contact = self.contacts.get(entity_id)
+                if contact is None:
+                    return 204, None, False, None
+                return 200, self._contact_out(contact), False, None
+            lead = self.leads.get(entity_id)
+            if lead is None:
+                return 204, None, False, None
+            return 200, self._lead_out(lead, with_contacts=True), False, None
 
     # --- validation ------------------------------------------------------------------------
 
@@ -484,39 +544,30 @@ class KommoDouble:
                 )
         return 200, answer, False, None
 
-    def _unsorted_forms(self, query: dict, body: Any):
-        def check(item: dict) -> list[dict]:
-            if not isinstance(item, dict):
-                return [{"code": "InvalidType", "path": "", "detail": "must be an object"}]
-            errors = []
-            for key in ("source_uid", "source_name"):
-                if not item.get(key):
-                    errors.append(
-                        {
-                            "code": "NotBlank",
-                            "path": key,
-                            "detail": "This value should not be blank.",
-                        }
-                    )
-            meta = item.get("metadata") or {}
-            for key in ("form_id", "form_name", "form_page", "form_sent_at"):
-                if meta.get(key) in (None, ""):
-                    errors.append(
-                        {
-                            "code": "NotBlank",
-                            "path": f"metadata.{key}",
-                            "detail": "This value should not be blank.",
-                        }
-                    )
-            embedded = item.get("_embedded") or {}
-            for i, lead in enumerate(embedded.get("leads") or []):
-                errors.extend(self._lead_errors(lead, f"_embedded.leads.{i}"))
-            for i, contact in enumerate(embedded.get("contacts") or []):
-                errors.extend(self._contact_errors(contact, f"_embedded.contacts.{i}"))
-            return errors
+    def _unsorted_errors(self, item: Any) -> list[dict]:
+        if not isinstance(item, dict):
+            return [{"code": "InvalidType", "path": "", "detail": "must be an object"}]
+        blank = "This value should not be blank."
+        meta = item.get("metadata") or {}
+        errors = [
+            {"code": "NotBlank", "path": key, "detail": blank}
+            for key in ("source_uid", "source_name")
+            if not item.get(key)
+        ] + [
+            {"code": "NotBlank", "path": f"metadata.{key}", "detail": blank}
+            for key in ("form_id", "form_name", "form_page", "form_sent_at")
+            if meta.get(key) in (None, "")
+        ]
+        embedded = item.get("_embedded") or {}
+        for i, lead in enumerate(embedded.get("leads") or []):
+            errors.extend(self._lead_errors(lead, f"_embedded.leads.{i}"))
+        for i, contact in enumerate(embedded.get("contacts") or []):
+            errors.extend(self._contact_errors(contact, f"_embedded.contacts.{i}"))
+        return errors
 
+    def _unsorted_forms(self, query: dict, body: Any):
         with self.lock:
-            if (failure := self._batch_errors(body, check)) is not None:
+            if (failure := self._batch_errors(body, self._unsorted_errors)) is not None:
                 return failure
             unsorted = []
             for index, item in enumerate(body):
@@ -572,30 +623,49 @@ class KommoDouble:
         if not chunk:
             return 204, None, False, None
         with_contacts = "contacts" in query.get("with", "")
-        items = []
-        for lead in chunk:
-            embedded: dict[str, Any] = {
-                "tags": [{"id": i + 1, "name": t} for i, t in enumerate(lead["tags"])]
-            }
-            if with_contacts:
-                embedded["contacts"] = [{"id": c, "is_main": True} for c in lead["contact_ids"]]
-            items.append(
-                {
-                    "id": lead["id"],
-                    "name": lead["name"],
-                    "status_id": lead["status_id"],
-                    "pipeline_id": lead["pipeline_id"],
-                    "created_at": lead["created_at"],
-                    "updated_at": lead["updated_at"],
-                    "closed_at": lead["closed_at"],
-                    "custom_fields_values": lead["custom_fields_values"] or None,
-                    "_embedded": embedded,
-                }
-            )
+        items = [self._lead_out(lead, with_contacts=with_contacts) for lead in chunk]
         links: dict[str, Any] = {"self": {"href": f"{self.url}/api/v4/leads?page={page}"}}
         if page * limit < len(leads):
             links["next"] = {"href": f"{self.url}/api/v4/leads?page={page + 1}"}
         return 200, {"_page": page, "_links": links, "_embedded": {"leads": items}}, False, None
+
+    @staticmethod
+    def _lead_out(lead: dict[str, Any], *, with_contacts: bool) -> dict[str, Any]:
+        embedded: dict[str, Any] = {
+            "tags": [{"id": i + 1, "name": t} for i, t in enumerate(lead["tags"])]
+        }
+        if with_contacts:
+            embedded["contacts"] = [{"id": c, "is_main": True} for c in lead["contact_ids"]]
+        return {
+            "id": lead["id"],
+            "name": lead["name"],
+            "status_id": lead["status_id"],
+            "pipeline_id": lead["pipeline_id"],
+            "created_at": lead["created_at"],
+            "updated_at": lead["updated_at"],
+            "closed_at": lead["closed_at"],
+            "custom_fields_values": lead["custom_fields_values"] or None,
+            "_embedded": embedded,
+        }
+
+    @staticmethod
+    def _contact_out(contact: dict[str, Any]) -> dict[str, Any]:
+        """A contact as Kommo lists it: PHONE and EMAIL are multitext custom fields."""
+        fields = [
+            {
+                "field_code": code,
+                "field_name": code.title(),
+                "values": [{"value": v, "enum_code": "WORK"} for v in contact[key]],
+            }
+            for code, key in (("PHONE", "phones"), ("EMAIL", "emails"))
+            if contact[key]
+        ]
+        return {
+            "id": contact["id"],
+            "name": contact["name"],
+            "updated_at": contact.get("updated_at"),
+            "custom_fields_values": fields or None,
+        }
 
     def _contacts_list(self, query: dict, body: Any):
         text = query.get("query", "")
@@ -611,7 +681,7 @@ class KommoDouble:
             200,
             {
                 "_page": 1,
-                "_embedded": {"contacts": [{"id": c["id"], "name": c["name"]} for c in found]},
+                "_embedded": {"contacts": [self._contact_out(c) for c in found]},
             },
             False,
             None,

@@ -9,12 +9,14 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from capture.models import Lead
 from crm import pacing
-from crm.delivery import claim_due_messages, deliver_batch, deliver_message, drain
+from crm.delivery import claim_due_messages, deliver_batch
 from crm.models import OutboxMessage
 from crm.services import resume_kommo_delivery, retry_messages
+from crm.tasks import deliver_outbox_message
 
 from .conftest import state
 from .factories import lead_row, make_lead, make_leads
+from .worker import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -76,11 +78,17 @@ def test_pipeline_and_stage_come_from_settings(kommo, settings):
 def test_leads_go_fifty_to_a_request(kommo):
     make_leads(120)
 
-    report = drain(sleep=lambda s: None)
+    outputs = run_worker(sleep=lambda s: None)
 
     sizes = [len(c.body) for c in kommo.calls("POST", "/api/v4/leads/complex")]
     assert sizes == [50, 50, 20]
-    assert report.delivered == 120 and _rows("delivered") == 120
+    batches = [out for out in outputs if out.startswith("claimed") and "claimed 0," not in out]
+    assert [out.split(",")[1] for out in batches] == [
+        " delivered 50 (found after a crash 0)",
+        " delivered 50 (found after a crash 0)",
+        " delivered 20 (found after a crash 0)",
+    ]
+    assert _rows("delivered") == 120
     assert set(kommo.markers().values()) == {1}
 
 
@@ -213,13 +221,12 @@ def test_server_errors_back_off_and_the_retry_looks_before_resending(kommo):
 def test_a_timeout_after_kommo_created_the_lead_does_not_duplicate_it(kommo, monkeypatch):
     import httpx
 
-    from crm import delivery
     from integrations.kommo.client import KommoClient
 
     lead = make_lead()
     kommo.delay = 0.5
     monkeypatch.setattr(
-        delivery,
+        pacing,
         "make_client",
         lambda: KommoClient(
             base_url=kommo.url, access_token=kommo.token, timeout=httpx.Timeout(0.2)
@@ -243,7 +250,7 @@ def test_without_a_token_leads_wait_and_nothing_is_lost(settings):
     settings.KOMMO_BASE_URL = settings.KOMMO_ACCESS_TOKEN = ""
     lead = make_lead()
     assert deliver_batch().stopped == "Kommo not configured"
-    assert deliver_message(message_id=lead_row(lead).pk) == "waiting: Kommo not configured"
+    assert deliver_outbox_message.call(lead_row(lead).pk) == "waiting: Kommo not configured"
     assert lead_row(lead).state == "pending" and lead_row(lead).attempts == 0
 
 
@@ -290,13 +297,13 @@ def test_staff_retry_does_not_free_a_row_a_worker_is_sending(kommo):
 
 
 def test_a_worker_whose_lease_ran_out_does_not_send_rows_another_worker_took(kommo):
-    from crm.delivery import LEASE, _Batch, shared_client
+    from crm.delivery import LEASE, Batch
 
     lead = make_lead()
     slow = claim_due_messages(worker="a")
     with time_machine.travel(timezone.now() + LEASE + timedelta(seconds=1)):
         assert len(claim_due_messages(worker="b")) == 1  # "a" was too slow
-        _Batch(worker="a", client=shared_client(), sleep=lambda s: None).run(slow)
+        Batch(worker="a", client=pacing.shared_client(), sleep=lambda s: None).run(slow)
 
     assert kommo.calls("POST", "/api/v4/leads/complex") == []
     assert lead_row(lead).claimed_by == "b"
@@ -331,6 +338,42 @@ def test_a_lead_whose_consent_was_withdrawn_before_delivery_is_not_sent(kommo):
     assert kommo.markers()[f"lk-{kept.pk}"] == 1
 
 
+def test_a_lead_sharing_only_an_email_gets_its_own_contact_not_the_other_phones(kommo):
+    """Contacts are matched by phone, never by email alone (a shared family mailbox)."""
+    first = make_lead()
+    deliver_batch()
+    # The same mailbox, another phone: make_lead files it under the same subject.
+    other_phone = make_lead(name="Maria Petrova", phone="+79035550000")
+    assert other_phone.subject_id == first.subject_id
+
+    deliver_batch()
+
+    (_, call) = kommo.calls("POST", "/api/v4/leads/complex")
+    (contact,) = call.body[0]["_embedded"]["contacts"]
+    assert "id" not in contact and contact["name"] == "Maria Petrova"
+    first.refresh_from_db(), other_phone.refresh_from_db()
+    assert other_phone.kommo_contact_id != first.kommo_contact_id
+    assert len(kommo.contacts) == 2
+
+
+def test_a_kommo_contact_found_by_search_is_joined_only_when_its_phone_matches(kommo):
+    """Kommo's search matches any field, and parts of numbers: the first contact it lists
+    has a longer number that contains ours, and is someone else."""
+    kommo.create_contact(
+        name="Someone else", phone="+791612345670", email="ivan.petrov@example.com"
+    )
+    ours = kommo.create_contact(name="Ivan", phone="+79161234567")
+    earlier = make_lead()
+    Lead.objects.filter(pk=earlier.pk).update(kommo_lead_id=123)  # delivered, contact unknown
+    OutboxMessage.objects.filter(pk=lead_row(earlier).pk).update(state="delivered")
+    again = make_lead(message="again")
+
+    deliver_batch()
+
+    again.refresh_from_db()
+    assert again.kommo_contact_id == ours
+
+
 def test_pacing_reserves_slots_one_per_rate_interval(kommo):
     with time_machine.travel(timezone.now(), tick=False):
         waits = [pacing.reserve_request_slot() for _ in range(4)]
@@ -358,8 +401,6 @@ def test_a_worker_that_wakes_up_after_its_slot_takes_a_new_one(kommo, monkeypatc
     """Sending late would bunch with other workers' on-time requests (a 429)."""
     from types import SimpleNamespace
 
-    from crm import delivery
-
     clock = {"now": 1000.0}
     descheduled = iter([0.5])  # the first sleep overruns by half a second
 
@@ -367,20 +408,18 @@ def test_a_worker_that_wakes_up_after_its_slot_takes_a_new_one(kommo, monkeypatc
         clock["now"] += seconds + next(descheduled, 0.0)
 
     monkeypatch.setattr(
-        delivery, "time", SimpleNamespace(monotonic=lambda: clock["now"], sleep=fake_sleep)
+        pacing, "time", SimpleNamespace(monotonic=lambda: clock["now"], sleep=fake_sleep)
     )
-    monkeypatch.setattr(delivery, "_last_send", 0.0)
+    monkeypatch.setattr(pacing, "_last_send", 0.0)
     reserved = []
     real_reserve = pacing.reserve_request_slot
     monkeypatch.setattr(
         pacing, "reserve_request_slot", lambda: reserved.append(1) or real_reserve()
     )
-    batch = delivery._Batch(worker="w", client=None, sleep=fake_sleep)
-
-    batch._wait_for(clock["now"] + 0.1)
+    pacing.wait_for_slot(clock["now"] + 0.1, sleep=fake_sleep)
 
     assert len(reserved) == 1  # the missed slot was replaced by a fresh one
-    assert delivery._last_send == clock["now"]
+    assert pacing._last_send == clock["now"]
 
 
 def test_an_old_lead_created_by_an_interrupted_attempt_is_found_not_sent_again(kommo, monkeypatch):
@@ -388,13 +427,12 @@ def test_an_old_lead_created_by_an_interrupted_attempt_is_found_not_sent_again(k
     crash must reach back to it, not only to the moment of the interrupted attempt."""
     import httpx
 
-    from crm import delivery
     from integrations.kommo.client import KommoClient
 
     lead = make_lead(created_at=timezone.now() - timedelta(hours=2))  # waited for Kommo
     kommo.delay = 0.5
     monkeypatch.setattr(
-        delivery,
+        pacing,
         "make_client",
         lambda: KommoClient(
             base_url=kommo.url, access_token=kommo.token, timeout=httpx.Timeout(0.2)

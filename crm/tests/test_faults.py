@@ -11,11 +11,12 @@ from django.db import connection
 from django.utils import timezone
 
 from capture.models import Lead
-from crm import delivery
-from crm.delivery import LEASE, SimulatedCrash, deliver_batch, drain
+from crm import pacing
+from crm.delivery import LEASE, SimulatedCrash, claims, deliver_batch, failures
 from crm.models import OutboxMessage
 
 from .factories import make_leads
+from .worker import run_worker
 
 
 def _all_delivered() -> bool:
@@ -40,7 +41,7 @@ def test_workers_killed_at_random_points_still_deliver_each_lead_exactly_once(ko
             kills[point] += 1
             raise SimulatedCrash(point)
 
-    delivery.fault_hook = kill_sometimes
+    failures.fault_hook = kill_sometimes
     with time_machine.travel(timezone.now(), tick=False) as clock:
         for round_ in range(300):
             if _all_delivered():
@@ -50,7 +51,7 @@ def test_workers_killed_at_random_points_still_deliver_each_lead_exactly_once(ko
             except SimulatedCrash:
                 clock.shift(LEASE + timedelta(seconds=1))  # the dead worker's lease runs out
             clock.shift(3)
-    delivery.fault_hook = None
+    failures.fault_hook = None
 
     assert _all_delivered()
     assert kills["before_call"] and kills["after_call"] and kills["after_commit"]
@@ -70,11 +71,11 @@ def test_kommo_down_for_an_hour_then_back_delivers_everything_oldest_first(kommo
         outage_end = start + timedelta(hours=1)
         while timezone.now() < outage_end:
             deliver_batch(sleep=clock.shift)
-            blocked = delivery.pacing.blocked_until()
+            blocked = pacing.blocked_until()
             clock.shift(max(1.0, (blocked - timezone.now()).total_seconds()) if blocked else 1.0)
         calls_while_down = len(kommo.received)
         kommo.down = False
-        drain(sleep=clock.shift)
+        run_worker(sleep=clock.shift)
 
     assert _all_delivered()
     _assert_each_lead_once_in_kommo(kommo, leads)
@@ -94,26 +95,26 @@ def test_two_workers_on_postgresql_never_deliver_the_same_row(kommo, monkeypatch
             "SQLite serialises all writers, so there is nothing to race"
         )
     leads = make_leads(400)
-    claims: dict[str, list[int]] = {}
-    real_claim = delivery.claim_due_messages
+    claimed_by: dict[str, list[int]] = {}
+    real_claim = claims.claim_due_messages
 
     def recording_claim(**kwargs):
         rows = real_claim(**kwargs)
-        claims.setdefault(kwargs["worker"], []).extend(r.pk for r in rows)
+        claimed_by.setdefault(kwargs["worker"], []).extend(r.pk for r in rows)
         return rows
 
-    monkeypatch.setattr(delivery, "claim_due_messages", recording_claim)
+    monkeypatch.setattr(claims, "claim_due_messages", recording_claim)
     errors: list[BaseException] = []
 
-    def work(name: str) -> None:
+    def work() -> None:
         try:
-            drain(worker=name, max_seconds=60)
+            run_worker(max_seconds=60)
         except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
@@ -121,8 +122,8 @@ def test_two_workers_on_postgresql_never_deliver_the_same_row(kommo, monkeypatch
 
     assert not errors
     assert _all_delivered()
-    claimed = [pk for rows in claims.values() for pk in rows]
+    claimed = [pk for rows in claimed_by.values() for pk in rows]
     assert len(claimed) == len(set(claimed)) == 400  # no row was ever held by two workers
-    assert len([w for w, rows in claims.items() if rows]) >= 2  # they really raced
+    assert len([w for w, rows in claimed_by.items() if rows]) >= 2  # they really raced
     _assert_each_lead_once_in_kommo(kommo, leads)
     assert kommo.rate_limited == 0

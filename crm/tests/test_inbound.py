@@ -21,14 +21,27 @@ T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def hook(settings, client):
+def hook(settings, client, kommo):
+    """Post a webhook; the Kommo double holds what the API answers when it is read back."""
     settings.KOMMO_WEBHOOK_SECRET = SECRET
+    kommo.rate_limit = None  # the clock is frozen in most of these tests
 
     def post(data: dict, secret: str = SECRET):
+        # Kommo names the account in every hook (the double's account is ours).
+        data = {"account[id]": "31000000", "account[subdomain]": "kommoexpert", **data}
         return client.post(f"/hooks/kommo/{secret}/", data)
 
     post.client = client
+    post.kommo = kommo
     return post
+
+
+def _in_kommo(hook, kommo_id: int, status_id: int, at: datetime, **fields) -> None:
+    """The lead as Kommo's API holds it after the change a hook announces."""
+    closed = int(at.timestamp()) if status_id in (142, 143) else None
+    hook.kommo.put_lead(
+        kommo_id, status_id=status_id, updated_at=int(at.timestamp()), closed_at=closed, **fields
+    )
 
 
 def _delivered_lead(kommo_lead_id: int = 900001, kommo_contact_id: int = 800001, **fields):
@@ -56,6 +69,7 @@ def _status(kommo_id: int, status_id: int, at: datetime) -> dict:
 @time_machine.travel(T0 + timedelta(hours=1), tick=False)
 def test_a_won_deal_marks_the_client_and_moves_the_clocks(hook):
     lead = _delivered_lead()
+    _in_kommo(hook, 900001, 142, T0)
 
     response = hook(_status(900001, 142, T0))
 
@@ -74,6 +88,7 @@ def test_a_won_deal_marks_the_client_and_moves_the_clocks(hook):
 @time_machine.travel(T0 + timedelta(hours=1), tick=False)
 def test_the_same_webhook_twice_changes_nothing_the_second_time(hook):
     lead = _delivered_lead()
+    _in_kommo(hook, 900001, 142, T0)
     hook(_status(900001, 142, T0))
     hook(_status(900001, 142, T0))
 
@@ -86,6 +101,7 @@ def test_the_same_webhook_twice_changes_nothing_the_second_time(hook):
 @time_machine.travel(T0 + timedelta(hours=1), tick=False)
 def test_a_late_older_stage_change_does_not_overwrite_a_newer_one(hook):
     lead = _delivered_lead()
+    _in_kommo(hook, 900001, 143, T0)
     hook(_status(900001, 143, T0))
     hook(_status(900001, 1002, T0 - timedelta(minutes=5)))
     lead.refresh_from_db()
@@ -121,6 +137,7 @@ def test_unknown_ids_and_malformed_bodies_are_acknowledged(hook, client):
 def test_a_mass_change_of_many_leads_in_one_webhook_is_applied_not_dropped(hook):
     """Kommo sends a bulk stage change as one body; past Django's 1,000 form fields."""
     lead = _delivered_lead()
+    _in_kommo(hook, 900001, 142, T0)
     data = _status(900001, 142, T0)
     for i in range(1, 250):
         for key, value in _status(700000 + i, 142, T0).items():
@@ -163,6 +180,7 @@ def test_get_is_not_allowed(hook, client):
 def test_a_note_or_contact_edit_counts_as_an_interaction(hook):
     lead = _delivered_lead()
     note_at = T0 + timedelta(days=1)
+    _in_kommo(hook, 900001, 1001, note_at)  # a note is a change of its lead
     hook(
         {
             "leads[note][0][note][element_id]": "900001",
@@ -174,6 +192,7 @@ def test_a_note_or_contact_edit_counts_as_an_interaction(hook):
     assert lead.retention_from == note_at
 
     contact_at = T0 + timedelta(days=1, hours=3)
+    hook.kommo.put_contact(800001, updated_at=int(contact_at.timestamp()))
     hook(
         {
             "contacts[update][0][id]": "800001",
@@ -189,6 +208,9 @@ def test_a_note_or_contact_edit_counts_as_an_interaction(hook):
 def test_contract_completion_date_set_in_kommo_starts_the_contract_clock(hook):
     lead = _delivered_lead()
     completed = datetime(2027, 3, 31, tzinfo=UTC)
+    contract = {"field_id": 555, "field_name": "Contract completed", "field_code": None}
+    contract["values"] = [{"value": int(completed.timestamp())}]
+    _in_kommo(hook, 900001, 142, T0, custom_fields=[contract])
     hook(
         {
             "leads[update][0][id]": "900001",
@@ -206,6 +228,7 @@ def test_contract_completion_date_set_in_kommo_starts_the_contract_clock(hook):
 
 def test_an_interaction_in_the_future_is_clamped_to_now(hook):
     lead = _delivered_lead()
+    _in_kommo(hook, 900001, 1002, timezone.now() + timedelta(days=365))
     hook(_status(900001, 1002, timezone.now() + timedelta(days=365)))
     lead.refresh_from_db()
     assert lead.retention_from <= timezone.now()
@@ -246,7 +269,62 @@ def test_processed_changes_are_forgotten_after_ninety_days(hook):
 @time_machine.travel(T0 + timedelta(hours=1), tick=False)
 def test_a_stage_change_moves_the_subject_clock_and_a_late_older_one_never_moves_it_back(hook):
     lead = _delivered_lead()
+    _in_kommo(hook, 900001, 1002, T0)
     hook(_status(900001, 1002, T0))
     hook(_status(900001, 1003, T0 - timedelta(days=2)))
     lead.subject.refresh_from_db()
     assert lead.subject.last_interaction_at == T0
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_forged_hook_whose_change_kommo_does_not_hold_moves_no_clock(hook):
+    """Hooks are unsigned: the change is read back from Kommo's API before it counts."""
+    lead = _delivered_lead()
+    untouched = T0 - timedelta(days=30)
+    _in_kommo(hook, 900001, 1001, untouched)  # Kommo: still in the first stage, unchanged
+
+    response = hook(_status(900001, 142, T0))  # the forger: "won, just now"
+
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    lead.subject.refresh_from_db()
+    assert lead.won_at is None and lead.crm_status != "won"
+    assert lead.retention_from == lead.subject.last_interaction_at == untouched
+    assert hook.kommo.calls("GET", "/api/v4/leads/900001")  # it was asked
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_hook_about_a_lead_kommo_does_not_have_is_skipped(hook):
+    lead = _delivered_lead()
+
+    assert hook(_status(900001, 142, T0)).status_code == 200
+
+    lead.refresh_from_db()
+    assert lead.won_at is None and not KommoEvent.objects.exists()
+
+
+@time_machine.travel(T0 + timedelta(hours=1), tick=False)
+def test_a_hook_from_another_account_is_refused(hook):
+    lead = _delivered_lead()
+    _in_kommo(hook, 900001, 142, T0)
+    data = _status(900001, 142, T0)
+    data["account[id]"], data["account[subdomain]"] = "42", "somebody-else"
+
+    response = hook(data)
+
+    assert response.status_code == 403
+    lead.refresh_from_db()
+    assert lead.won_at is None and not KommoEvent.objects.exists()
+    assert hook.kommo.calls("GET", "/api/v4/leads/900001") == []
+
+
+def test_our_account_may_be_configured_instead_of_asked(hook, settings):
+    settings.KOMMO_ACCOUNT_ID = 77
+    _delivered_lead()
+    _in_kommo(hook, 900001, 142, T0)
+
+    assert hook(_status(900001, 142, T0)).status_code == 403  # the hook says 31000000
+    data = _status(900001, 142, T0)
+    data["account[id]"] = "77"
+    assert hook(data).status_code == 200
+    assert hook.kommo.calls("GET", "/api/v4/account") == []

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from capture.services import capture_lead
 from capture.tests.factories import lead_data, request_context
-from crm.delivery import deliver_message
 from crm.models import OutboxMessage
+from crm.tasks import deliver_outbox_message
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_a_new_lead_emails_sales_a_back_office_link_without_personal_data(settin
     lead = capture_lead(data=lead_data(), context=request_context(), channel="web_form")
     notice = OutboxMessage.objects.get(kind="crm.notify", ref=lead.pk)
 
-    assert deliver_message(message_id=notice.pk) == "sent"
+    assert deliver_outbox_message.call(notice.pk) == "sent"
 
     (email,) = mail.outbox
     assert email.to == ["sales@kommoexpert.ru"]
@@ -32,7 +32,7 @@ def test_a_new_lead_emails_sales_a_back_office_link_without_personal_data(settin
     notice.refresh_from_db()
     assert notice.state == "delivered"
     # Sent once: the task running again does nothing.
-    assert "already delivered" in deliver_message(message_id=notice.pk)
+    assert "already delivered" in deliver_outbox_message.call(notice.pk)
     assert len(mail.outbox) == 1
 
 
@@ -45,11 +45,11 @@ def test_a_notification_another_worker_is_sending_is_not_sent_twice(settings):
         claimed_by="other:1:1", claimed_until=timezone.now() + timedelta(minutes=1)
     )
 
-    assert "another worker" in deliver_message(message_id=notice.pk)
+    assert "another worker" in deliver_outbox_message.call(notice.pk)
     assert mail.outbox == []
 
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):  # that worker died
-        assert deliver_message(message_id=notice.pk) == "sent"
+        assert deliver_outbox_message.call(notice.pk) == "sent"
     assert len(mail.outbox) == 1
 
 
@@ -58,7 +58,7 @@ def test_sales_email_goes_out_even_while_kommo_is_not_configured(settings):
     settings.KOMMO_BASE_URL = settings.KOMMO_ACCESS_TOKEN = ""
     lead = capture_lead(data=lead_data(), context=request_context(), channel="api")
     notice = OutboxMessage.objects.get(kind="crm.notify", ref=lead.pk)
-    assert deliver_message(message_id=notice.pk) == "sent"
+    assert deliver_outbox_message.call(notice.pk) == "sent"
     assert len(mail.outbox) == 1
 
 
@@ -71,7 +71,7 @@ def test_a_mail_failure_is_retried_later(settings, monkeypatch):
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr("crm.notifications.send_mail", refuse)
-    assert deliver_message(message_id=notice.pk).startswith("failed")
+    assert deliver_outbox_message.call(notice.pk).startswith("failed")
     notice.refresh_from_db()
     assert notice.state == "pending" and notice.attempts == 1 and "smtp down" in notice.last_error
 

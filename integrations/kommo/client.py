@@ -17,6 +17,8 @@ from .payloads import (
     MAX_LEADS_PER_REQUEST,
     CreatedLead,
     FormMetadata,
+    KommoAccount,
+    KommoContact,
     KommoLead,
     LeadIn,
     LeadsPage,
@@ -30,6 +32,8 @@ UNSORTED_FORMS = "/api/v4/leads/unsorted/forms"
 LEADS = "/api/v4/leads"
 # developers.kommo.com/reference/contacts-list
 CONTACTS = "/api/v4/contacts"
+# developers.kommo.com/reference/account-parameters
+ACCOUNT = "/api/v4/account"
 
 PAGE_LIMIT = 250  # Kommo's maximum page size for lists
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -108,21 +112,7 @@ class KommoClient:
             json=[lead.to_complex() for lead in leads],
             before_send=before_send,
         )
-        created: list[CreatedLead] = []
-        for item in body or []:
-            request_ids = item.get("request_id") or []
-            if isinstance(request_ids, str):
-                request_ids = [request_ids]
-            for request_id in request_ids:
-                created.append(
-                    CreatedLead(
-                        request_id=str(request_id),
-                        lead_id=int(item["id"]),
-                        contact_id=item.get("contact_id"),
-                        merged=bool(item.get("merged")),
-                    )
-                )
-        return created
+        return CreatedLead.from_complex(body)
 
     def create_unsorted_forms(
         self,
@@ -139,21 +129,7 @@ class KommoClient:
             for lead, meta in items
         ]
         body = self._request("POST", UNSORTED_FORMS, json=payload, before_send=before_send)
-        created: list[CreatedLead] = []
-        for item in ((body or {}).get("_embedded") or {}).get("unsorted") or []:
-            embedded = item.get("_embedded") or {}
-            leads = embedded.get("leads") or []
-            contacts = embedded.get("contacts") or []
-            if not leads:
-                continue
-            created.append(
-                CreatedLead(
-                    request_id=str(item.get("request_id", "")),
-                    lead_id=int(leads[0]["id"]),
-                    contact_id=int(contacts[0]["id"]) if contacts else None,
-                )
-            )
-        return created
+        return CreatedLead.from_unsorted(body)
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -163,14 +139,7 @@ class KommoClient:
         body = self._request(
             "GET", LEADS, params={"with": "contacts", **params}, before_send=before_send
         )
-        if not body:
-            return LeadsPage(leads=(), has_next=False)
-        items = (body.get("_embedded") or {}).get("leads") or []
-        links = body.get("_links") or {}
-        return LeadsPage(
-            leads=tuple(KommoLead.from_api(item) for item in items),
-            has_next="next" in links and len(items) >= int(params.get("limit", PAGE_LIMIT)),
-        )
+        return LeadsPage.from_api(body, limit=int(params.get("limit", PAGE_LIMIT)))
 
     def search_leads(
         self, query: str, *, before_send: Callable[[], None] | None = None
@@ -201,19 +170,37 @@ class KommoClient:
         }
         return self._leads_page(params, before_send)
 
-    def find_contact_ids(
+    def find_contacts(
         self, query: str, *, before_send: Callable[[], None] | None = None
-    ) -> list[int]:
-        """Contacts whose filled fields match `query` (a phone or an email)."""
+    ) -> list[KommoContact]:
+        """Contacts whose filled fields match `query` (Kommo's full-text search: any field)."""
         body = self._request(
             "GET",
             CONTACTS,
             params={"query": query, "limit": PAGE_LIMIT},
             before_send=before_send,
         )
-        if not body:
-            return []
-        return [int(c["id"]) for c in (body.get("_embedded") or {}).get("contacts") or []]
+        return KommoContact.list_from_api(body)
+
+    def get_lead(
+        self, lead_id: int, *, before_send: Callable[[], None] | None = None
+    ) -> KommoLead | None:
+        """One lead by id, as Kommo holds it now (developers.kommo.com/reference/get-lead)."""
+        body = self._request(
+            "GET", f"{LEADS}/{int(lead_id)}", params={"with": "contacts"}, before_send=before_send
+        )
+        return KommoLead.from_api(body) if body else None
+
+    def get_contact(
+        self, contact_id: int, *, before_send: Callable[[], None] | None = None
+    ) -> KommoContact | None:
+        """One contact by id (developers.kommo.com/reference/get-contact)."""
+        body = self._request("GET", f"{CONTACTS}/{int(contact_id)}", before_send=before_send)
+        return KommoContact.from_api(body) if body else None
+
+    def account(self, *, before_send: Callable[[], None] | None = None) -> KommoAccount:
+        """The account the token belongs to: its id and subdomain."""
+        return KommoAccount.from_api(self._request("GET", ACCOUNT, before_send=before_send))
 
 
 def _check_batch(items: Sequence[object]) -> None:

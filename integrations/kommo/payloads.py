@@ -152,6 +152,73 @@ class CreatedLead:
     contact_id: int | None
     merged: bool = False
 
+    @classmethod
+    def from_complex(cls, body: Any) -> list[CreatedLead]:
+        """POST /api/v4/leads/complex answers [{id, contact_id, request_id: [...], merged}]."""
+        created: list[CreatedLead] = []
+        for item in body or []:
+            request_ids = item.get("request_id") or []
+            if isinstance(request_ids, str):
+                request_ids = [request_ids]
+            created.extend(
+                cls(
+                    request_id=str(request_id),
+                    lead_id=int(item["id"]),
+                    contact_id=item.get("contact_id"),
+                    merged=bool(item.get("merged")),
+                )
+                for request_id in request_ids
+            )
+        return created
+
+    @classmethod
+    def from_unsorted(cls, body: Any) -> list[CreatedLead]:
+        """POST /api/v4/leads/unsorted/forms answers _embedded.unsorted[] with their leads."""
+        created: list[CreatedLead] = []
+        for item in ((body or {}).get("_embedded") or {}).get("unsorted") or []:
+            embedded = item.get("_embedded") or {}
+            leads = embedded.get("leads") or []
+            contacts = embedded.get("contacts") or []
+            if leads:
+                created.append(
+                    cls(
+                        request_id=str(item.get("request_id", "")),
+                        lead_id=int(leads[0]["id"]),
+                        contact_id=int(contacts[0]["id"]) if contacts else None,
+                    )
+                )
+        return created
+
+
+@dataclass(frozen=True)
+class KommoContact:
+    """A contact as Kommo lists it: its id, the numbers in its PHONE field, its last change."""
+
+    id: int
+    phones: tuple[str, ...] = ()
+    updated_at: int | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> KommoContact:
+        phones = [
+            str(v.get("value") or "")
+            for f in data.get("custom_fields_values") or []
+            if f.get("field_code") == "PHONE"
+            for v in f.get("values") or []
+        ]
+        return cls(
+            id=int(data["id"]),
+            phones=tuple(p for p in phones if p),
+            updated_at=data.get("updated_at"),
+        )
+
+    @classmethod
+    def list_from_api(cls, body: Any) -> list[KommoContact]:
+        """GET /api/v4/contacts: _embedded.contacts[]; an empty list comes as 204 (None)."""
+        return [
+            cls.from_api(c) for c in ((body or {}).get("_embedded") or {}).get("contacts") or []
+        ]
+
 
 @dataclass(frozen=True)
 class CustomFieldValue:
@@ -204,6 +271,28 @@ class KommoLead:
 
 
 @dataclass(frozen=True)
+class KommoAccount:  # GET /api/v4/account: which account a token belongs to
+    id: int
+    subdomain: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> KommoAccount:
+        return cls(id=int(data["id"]), subdomain=str(data.get("subdomain") or "").lower())
+
+
+@dataclass(frozen=True)
 class LeadsPage:
     leads: tuple[KommoLead, ...]
     has_next: bool
+
+    @classmethod
+    def from_api(cls, body: Any, *, limit: int) -> LeadsPage:
+        """GET /api/v4/leads: _embedded.leads[] and _links.next while more pages follow."""
+        if not body:
+            return cls(leads=(), has_next=False)
+        items = (body.get("_embedded") or {}).get("leads") or []
+        links = body.get("_links") or {}
+        return cls(
+            leads=tuple(KommoLead.from_api(item) for item in items),
+            has_next="next" in links and len(items) >= limit,
+        )

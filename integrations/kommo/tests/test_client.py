@@ -149,7 +149,7 @@ def test_no_more_than_fifty_leads_a_request():
 def test_an_empty_list_answer_is_204():
     client = _client(lambda r: httpx.Response(204))
     assert client.search_leads("lk-1") == []
-    assert client.find_contact_ids("+79161234567") == []
+    assert client.find_contacts("+79161234567") == []
     assert client.leads_created_since(0).leads == ()
 
 
@@ -264,3 +264,42 @@ def test_leads_list_reads_tags_contacts_and_paging():
 
     page = _client(handler).leads_created_since(100)
     assert page.has_next and page.leads[0].tags == ("lk-9",) and page.leads[0].contact_ids == (77,)
+
+
+def test_contacts_are_read_with_their_phones():
+    body = {
+        "_embedded": {
+            "contacts": [
+                {
+                    "id": 5,
+                    "updated_at": 1700000000,
+                    "custom_fields_values": [
+                        {"field_code": "PHONE", "values": [{"value": "8 (916) 123-45-67"}]},
+                        {"field_code": "EMAIL", "values": [{"value": "ivan@example.com"}]},
+                    ],
+                }
+            ]
+        }
+    }
+    (contact,) = _client(lambda r: httpx.Response(200, json=body)).find_contacts("+79161234567")
+
+    assert (contact.id, contact.phones, contact.updated_at) == (
+        5,
+        ("8 (916) 123-45-67",),
+        1700000000,
+    )
+
+
+def test_one_lead_and_the_account_are_read_by_id():
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v4/account":
+            return httpx.Response(200, json={"id": 31000000, "subdomain": "KommoExpert"})
+        if request.url.path == "/api/v4/leads/7":
+            return httpx.Response(200, json={"id": 7, "status_id": 142, "updated_at": 1})
+        return httpx.Response(204)
+
+    client = _client(answer)
+    account = client.account()
+    assert (account.id, account.subdomain) == (31000000, "kommoexpert")
+    assert client.get_lead(7).status_id == 142
+    assert client.get_lead(8) is None and client.get_contact(9) is None
