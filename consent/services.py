@@ -259,7 +259,12 @@ def form_withdrawal_text() -> str:
 
 @transaction.atomic
 def withdraw_form_consent(
-    *, consent_id: uuid.UUID, record_id: int, context: RequestContext, method: str
+    *,
+    consent_id: uuid.UUID,
+    record_id: int,
+    context: RequestContext,
+    method: str,
+    open_rights_request: bool = True,
 ) -> WithdrawalRequest:
     """Withdraw the contact form's consent of this visitor's lead; the rights desk acts on it.
 
@@ -313,5 +318,9 @@ def withdraw_form_consent(
         reason="the data subject withdrew consent (policy §4, GDPR Art. 7(3))",
         data={"consent_record": record.pk, "granted_record": grant.pk, "lead": grant.lead_id},
     )
+    if open_rights_request:  # False when the rights desk itself is withdrawing
+        from rights.services.intake import open_consent_withdrawal
+
+        open_consent_withdrawal(withdrawal_request_id=request.pk, created_at=now)
     logger.info("consent.form.withdrawn", extra={"withdrawal_request_id": request.pk})
     return request

@@ -33,6 +33,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "crm.view_kommoevent",
         "register.view_policyversion",
         "analytics.view_reports",
+        "rights.view_rightsrequest",
+        "rights.handle_rightsrequest",
+        "rights.view_step",
     ],
 }
 

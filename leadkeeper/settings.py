@@ -223,6 +223,12 @@ if GA_SERVICE_ACCOUNT_FILE and not Path(GA_SERVICE_ACCOUNT_FILE).is_file():
         f"GA_SERVICE_ACCOUNT_FILE names {GA_SERVICE_ACCOUNT_FILE}, which is not a readable file"
     )
 
+# --- Rights desk (policy §7) -------------------------------------------------------------
+# true: a verified request waits for the DPO's approval before anything runs.
+RIGHTS_REQUIRE_APPROVAL = env.bool("RIGHTS_REQUIRE_APPROVAL", default=False)
+RIGHTS_RATE_LIMIT = env.str("RIGHTS_RATE_LIMIT", default="10/h")  # per client address
+RIGHTS_IDENTIFIER_RATE_LIMIT = env.str("RIGHTS_IDENTIFIER_RATE_LIMIT", default="5/d")
+
 # --- Mail ------------------------------------------------------------------------------------
 SALES_EMAIL = env.str("SALES_EMAIL", default="")
 DPO_EMAIL = env.str("DPO_EMAIL", default="")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("", include("analytics.urls")),
     path("", include("crm.urls")),
+    path("", include("rights.urls")),
 ]

@@ -28,6 +28,8 @@ class Controller(_Entry):
     privacy_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     dpo_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     supervisory_authority: str
+    # How to reach it (GDPR Art. 77): the rights desk's complaint answer quotes this.
+    supervisory_authority_contact: str = ""
 
 
 class LegalBasis(_Entry):

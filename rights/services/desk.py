@@ -1,0 +1,76 @@
+"""What the DPO does on the desk: extend the clock, settle a step by hand."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from leadkeeper.tasks import enqueue_with_transaction
+
+from ..clock import add_months, extended_due_date
+from ..errors import DeskActionRefused
+from ..models import RightsRequest, Step
+from .settle import settle_request
+
+
+@transaction.atomic
+def extend_request(*, request_id: int, months: int, reasons: str, actor: str) -> RightsRequest:
+    """Art. 12(3): once, by up to two months, with the reasons told to the person within
+    the first month."""
+    from ..tasks import send_request_mail
+
+    request = RightsRequest.objects.select_for_update().get(pk=request_id)
+    now = timezone.now()
+    if request.extended_at is not None:
+        raise DeskActionRefused(f"rights request {request.reference} was extended already")
+    if not request.is_open:
+        raise DeskActionRefused(f"rights request {request.reference} is {request.status}")
+    first_month_ends = add_months(request.received_at, 1)
+    if now > first_month_ends:
+        raise DeskActionRefused(
+            f"rights request {request.reference}: the first month ended on "
+            f"{first_month_ends:%Y-%m-%d}; an extension must be told within it"
+        )
+    if not reasons.strip():
+        raise DeskActionRefused("an extension needs its reasons, which the person is sent")
+    request.due_at = extended_due_date(due_at=request.due_at, months=months)
+    request.extended_at, request.extension_reason = now, reasons.strip()
+    request.save(update_fields=["due_at", "extended_at", "extension_reason"])
+    record_event(
+        actor=actor,
+        action="rights.request.extended",
+        obj=request,
+        reason="extension by up to two months (Art. 12(3))",
+        data={"months": months, "due_at": request.due_at.isoformat()},
+    )
+    if request.email:
+        enqueue_with_transaction(send_request_mail, request.pk, "extension")
+    return request
+
+
+@transaction.atomic
+def resolve_step(*, step_id: int, note: str, actor: str) -> Step:
+    """A person settles a waiting or failed step (and says how); the request may complete."""
+    step = Step.objects.select_for_update().select_related("request").get(pk=step_id)
+    if step.state in Step.SETTLED:
+        return step
+    if not note.strip():
+        raise DeskActionRefused("say what was done, for the record and the answer")
+    now = timezone.now()
+    step.state, step.claimed_until, step.finished_at, step.updated_at = (
+        Step.State.DONE,
+        None,
+        now,
+        now,
+    )
+    step.receipt = {**step.receipt, "resolved_by": actor, "note": note.strip()}
+    step.message = f"done by a person: {note.strip()}"
+    step.save()
+    record_event(
+        actor=actor,
+        action="rights.step.resolved",
+        obj=step,
+        reason=f"step settled by hand for request {step.request.reference}",
+        data={"note": note.strip()},
+    )
+    settle_request(request_id=step.request_id)
+    return step

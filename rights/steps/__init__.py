@@ -1,0 +1,3 @@
+"""The steps this app runs itself; each module registers its classes (rights.pipeline)."""
+
+from . import erasure, exports, local, locate  # noqa: F401
