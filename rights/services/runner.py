@@ -28,6 +28,12 @@ FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 # How long past its time a runnable step may wait before the sweeper re-enqueues it.
 STUCK_AFTER = timedelta(minutes=5)
+# A failed or waiting step never stops the others (fides#2048): all these still run steps.
+RUNNING = (
+    RightsRequest.Status.IN_PROCESSING,
+    RightsRequest.Status.ERROR,
+    RightsRequest.Status.REQUIRES_INPUT,
+)
 
 
 def schedule_step(step: Step, *, at: datetime | None = None) -> None:
@@ -52,7 +58,7 @@ def _claim(step_id: int, now: datetime) -> Step | None:
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1)),
         pk=step_id,
         state__in=Step.RUNNABLE,
-        request__status=RightsRequest.Status.IN_PROCESSING,
+        request__status__in=RUNNING,
     ).update(claimed_until=now + CLAIM, attempts=F("attempts") + 1, updated_at=now)
     if not claimed:
         return None
@@ -193,7 +199,7 @@ def sweep_stuck_steps(*, limit: int = 200) -> int:
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - STUCK_AFTER),
         state__in=Step.RUNNABLE,
-        request__status=RightsRequest.Status.IN_PROCESSING,
+        request__status__in=RUNNING,
         updated_at__lt=now - STUCK_AFTER,
     ).order_by("pk")[:limit]
     count = 0

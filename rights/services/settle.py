@@ -70,13 +70,14 @@ def plan_after_locate(*, request: RightsRequest, subject_ids: list[int]) -> list
 
 
 def _status_from(states: set[str]) -> str:
-    if states and states <= set(Step.SETTLED):
-        return RightsRequest.Status.COMPLETE
+    """Running while any step can still run; then failed beats waiting beats complete."""
+    if states & set(Step.RUNNABLE):
+        return RightsRequest.Status.IN_PROCESSING
     if Step.State.FAILED in states:
         return RightsRequest.Status.ERROR
-    if Step.State.WAITING in states and not states & set(Step.RUNNABLE):
+    if Step.State.WAITING in states:
         return RightsRequest.Status.REQUIRES_INPUT
-    return RightsRequest.Status.IN_PROCESSING
+    return RightsRequest.Status.COMPLETE
 
 
 def settle_request(*, request_id: int) -> str:

@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from rights.models import RightsRequest
+from rights.services.intake import register_desk_request, validate_request
+
+from .helpers import post_request, verified
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dpo(client):
+    user = User.objects.create_user("dpo", password="x-long-password-1")
+    user.groups.add(Group.objects.get_or_create(name="dpo")[0])
+    client.force_login(user)
+    return user
+
+
+def _phone_request(received_at=None) -> RightsRequest:
+    data = validate_request(right="erasure", email="", phone="+7 916 123-45-67", details="")
+    return register_desk_request(data=data, actor="staff:1", received_at=received_at)
+
+
+def test_the_desk_is_for_the_dpo_only(client):
+    user = User.objects.create_user("sales", password="x-long-password-1")
+    client.force_login(user)
+    assert client.get("/desk/rights/").status_code == 302
+
+
+def test_the_list_orders_by_days_left_and_flags_the_last_week(client, dpo):
+    later = _phone_request()
+    sooner = _phone_request(received_at=timezone.now() - timedelta(days=25))
+    page = client.get("/desk/rights/").content.decode()
+    assert page.index(sooner.reference) < page.index(later.reference)
+    assert "⚠" in page and "call back to verify" in page
+
+
+def test_staff_confirm_a_phone_request_and_it_runs(client, dpo):
+    request = _phone_request()
+    response = client.post(f"/desk/rights/{request.pk}/act/", {"action": "phone_verified"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.verified_via == "phone" and request.status == "in_processing"
+    assert request.verified_by == f"staff:{dpo.pk}"
+
+
+def test_the_dpo_registers_a_request_that_came_by_post(client, dpo):
+    response = client.post("/desk/rights/", {"right": "access", "phone": "+79161234567"})
+    assert response.status_code == 302
+    assert RightsRequest.objects.get().channel == "desk"
+
+
+def test_approval_from_the_desk_starts_a_held_request(client, dpo, settings):
+    settings.RIGHTS_REQUIRE_APPROVAL = True
+    request = verified("access")
+    client.post(f"/desk/rights/{request.pk}/act/", {"action": "approve"})
+    request.refresh_from_db()
+    assert request.status == "in_processing" and request.approved_by == f"staff:{dpo.pk}"
+
+
+def test_an_extension_is_sent_with_its_reasons_and_refused_the_second_time(
+    client, dpo, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    from rights.tasks import send_request_mail
+
+    reference = post_request(client, right="access", email="a@example.com")["reference"]
+    request = RightsRequest.objects.get(reference=reference)
+    due = request.due_at
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/desk/rights/{request.pk}/act/",
+            {"action": "extend", "months": "2", "reasons": "Many systems to search"},
+        )
+    for result in default_task_backend.results:
+        if result.task == send_request_mail:
+            send_request_mail.call(*result.args)
+    request.refresh_from_db()
+    assert request.due_at > due + timedelta(days=55)
+    assert "Many systems to search" in mailoutbox[-1].body
+    response = client.post(
+        f"/desk/rights/{request.pk}/act/",
+        {"action": "extend", "months": "1", "reasons": "again"},
+        follow=True,
+    )
+    assert "extended already" in response.content.decode()
+
+
+def test_the_detail_page_shows_every_step_line(client, dpo):
+    request = verified("access")
+    response = client.get(f"/desk/rights/{request.pk}/")
+    assert response.status_code == 200 and "locate" in response.content.decode()
+
+
+def test_the_daily_digest_goes_to_the_dpo(settings, mailoutbox):
+    from rights.mail import send_digest
+
+    settings.DPO_EMAIL = "dpo@example.com"
+    _phone_request(received_at=timezone.now() - timedelta(days=27))
+    assert send_digest().startswith("digest of 1")
+    assert "1 due within 7 days" in mailoutbox[0].subject
+    assert mailoutbox[0].to == ["dpo@example.com"]

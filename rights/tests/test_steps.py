@@ -1,0 +1,128 @@
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from capture.models import Lead, Subject
+from consent.models import ConsentRecord
+from leadkeeper.crypto import fernet
+from rights.models import Export
+
+from .helpers import lead, run_steps, verified
+
+pytestmark = pytest.mark.django_db
+
+
+def _zip(request) -> zipfile.ZipFile:
+    export = Export.objects.get(request=request)
+    return zipfile.ZipFile(io.BytesIO(fernet().decrypt(bytes(export.content))))
+
+
+def test_restriction_marks_the_subject_and_answers():
+    captured = lead()
+    request = verified("restriction")
+    run_steps(request)
+    assert request.status == "complete"
+    assert Subject.objects.get(pk=captured.subject_id).restricted_at is not None
+
+
+def test_withdrawal_is_recorded_as_consent_proof_like_the_consent_page():
+    captured = lead()
+    request = verified("withdrawal")
+    run_steps(request)
+    assert request.status == "complete"
+    withdrawn = ConsentRecord.objects.get(lead=captured, action="withdraw")
+    assert withdrawn.method == f"rights request {request.reference}"
+    # The desk's own withdrawal does not open a second rights request.
+    assert type(request).objects.count() == 1
+
+
+def test_complaint_names_the_supervisory_authority_from_the_register():
+    request = verified("complaint", email="someone@example.org")
+    run_steps(request)
+    receipt = request.steps.get(name="complaint.route").receipt
+    assert "supervisory authority" in receipt["authority"]
+    assert "edpb.europa.eu" in receipt["contact"]
+
+
+def test_portability_gives_what_the_person_provided_as_json_and_csv():
+    lead()
+    request = verified("portability")
+    run_steps(request)
+    archive = _zip(request)
+    assert set(archive.namelist()) == {"data.json", "contact_requests.csv", "bookings.csv"}
+    body = json.loads(archive.read("data.json"))
+    assert body["contact_requests"][0]["phone"] == "+79161234567"
+    assert "user_agent" not in body["contact_requests"][0]  # observed, not provided
+    assert "Ivan Petrov" in archive.read("contact_requests.csv").decode()
+
+
+def test_objection_removes_the_linked_campaign_attribution():
+    from analytics.models import LeadAttribution
+
+    captured = lead()
+    LeadAttribution.objects.create(
+        lead=captured,
+        subject_id=captured.subject_id,
+        method="lead_fields",
+        first_source_class="paid",
+        first_source="google",
+        first_medium="cpc",
+        last_source_class="paid",
+        last_source="google",
+        last_medium="cpc",
+    )
+    request = verified("objection")
+    run_steps(request)
+    assert request.steps.get(name="local.object").receipt["lead_attributions"] == 1
+    assert not LeadAttribution.objects.exists()
+
+
+def test_rectification_waits_for_a_person_with_instructions():
+    captured = lead()
+    request = verified("rectification", details="My name is Ivan Petrovich")
+    run_steps(request)
+    step = request.steps.get(name="local.rectify")
+    assert request.status == "requires_input" and str(captured.pk) in step.message
+
+
+def test_erasure_keeps_a_client_contract_under_its_legal_hold():
+    captured = lead()
+    Lead.objects.filter(pk=captured.pk).update(won_at=timezone.now())
+    request = verified("erasure")
+    run_steps(request)
+    step = request.steps.get(name="local.erase")
+    assert "Art. 17(3)(b)" in step.message and step.receipt["leads_held"] == 1
+    kept = Lead.objects.get(pk=captured.pk)
+    assert kept.name == "Ivan Petrov"
+    assert Subject.objects.get(pk=captured.subject_id).restricted_at is not None
+
+
+def test_every_step_is_audited():
+    lead()
+    request = verified("access")
+    run_steps(request)
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "rights.request.received",
+        "rights.request.verified",
+        "rights.step.done",
+        "rights.request.complete",
+    } <= actions
+
+
+def test_replay_erasures_erases_a_subject_a_restore_brought_back(capsys):
+    captured = lead()
+    request = verified("erasure")
+    run_steps(request)
+    # A restored backup brings the person back, with the same blind indexes.
+    restored = Subject.objects.create(
+        phone_index=captured.phone_index, email_index=captured.email_index
+    )
+    call_command("rights", "replay-erasures")
+    assert "1 subject(s) found again, 1 erased" in capsys.readouterr().out
+    assert Subject.objects.get(pk=restored.pk).erased_at is not None
