@@ -14,7 +14,7 @@ from .errors import DeskActionRefused, RequestRejected
 from .forms import RightsRequestForm
 from .models import RightsRequest, Step
 from .selectors import open_requests, recently_closed, request_steps
-from .services.desk import extend_request, resolve_step
+from .services.desk import extend_request, pause_request, resolve_step, resume_request
 from .services.intake import register_desk_request, validate_request
 from .services.runner import retry_step
 from .services.verification import approve_request, mark_phone_verified
@@ -87,6 +87,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 ACTIONS = {
     "approve": lambda req, r, post: approve_request(request_id=r.pk, actor=_actor(req)),
     "phone_verified": lambda req, r, post: mark_phone_verified(request_id=r.pk, actor=_actor(req)),
+    "pause": lambda req, r, post: pause_request(request_id=r.pk, actor=_actor(req)),
+    "resume": lambda req, r, post: resume_request(request_id=r.pk, actor=_actor(req)),
     "extend": lambda req, r, post: extend_request(
         request_id=r.pk,
         months=int(post.get("months") or 0),

@@ -9,6 +9,7 @@ from leadkeeper.tasks import enqueue_with_transaction
 from ..clock import add_months, extended_due_date
 from ..errors import DeskActionRefused
 from ..models import RightsRequest, Step
+from .runner import RUNNING
 from .settle import settle_request
 
 
@@ -74,3 +75,36 @@ def resolve_step(*, step_id: int, note: str, actor: str) -> Step:
     )
     settle_request(request_id=step.request_id)
     return step
+
+
+@transaction.atomic
+def pause_request(*, request_id: int, actor: str) -> RightsRequest:
+    """Hold every step (e.g. the person asked to wait); the clock keeps running."""
+    request = RightsRequest.objects.select_for_update().get(pk=request_id)
+    if request.status not in RUNNING:
+        raise DeskActionRefused(f"rights request {request.reference} is {request.status}")
+    request.status = RightsRequest.Status.PAUSED
+    request.save(update_fields=["status"])
+    record_event(
+        actor=actor, action="rights.request.paused", obj=request, reason="paused on the desk"
+    )
+    return request
+
+
+@transaction.atomic
+def resume_request(*, request_id: int, actor: str) -> RightsRequest:
+    from .runner import schedule_step
+
+    request = RightsRequest.objects.select_for_update().get(pk=request_id)
+    if request.status != RightsRequest.Status.PAUSED:
+        raise DeskActionRefused(f"rights request {request.reference} is not paused")
+    request.status = RightsRequest.Status.IN_PROCESSING
+    request.save(update_fields=["status"])
+    record_event(
+        actor=actor, action="rights.request.resumed", obj=request, reason="resumed on the desk"
+    )
+    for step in request.steps.filter(state__in=Step.RUNNABLE):
+        schedule_step(step)
+    settle_request(request_id=request.pk)
+    request.refresh_from_db()
+    return request

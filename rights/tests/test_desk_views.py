@@ -106,3 +106,24 @@ def test_the_daily_digest_goes_to_the_dpo(settings, mailoutbox):
     assert send_digest().startswith("digest of 1")
     assert "1 due within 7 days" in mailoutbox[0].subject
     assert mailoutbox[0].to == ["dpo@example.com"]
+
+
+def test_a_paused_request_runs_no_step_until_resumed(client, dpo):
+    from rights.services.runner import run_step
+
+    request = verified("access")
+    client.post(f"/desk/rights/{request.pk}/act/", {"action": "pause"})
+    locate = request.steps.get()
+    assert run_step(step_id=locate.pk) == "not runnable now"
+    client.post(f"/desk/rights/{request.pk}/act/", {"action": "resume"})
+    assert run_step(step_id=locate.pk) == "done"
+
+
+def test_the_desk_retries_a_failed_step(client, dpo):
+    request = verified("access")
+    locate = request.steps.get()
+    locate.state, locate.message = "failed", "gave up"
+    locate.save()
+    client.post(f"/desk/rights/{request.pk}/act/", {"action": "retry", "step": locate.pk})
+    locate.refresh_from_db()
+    assert locate.state == "pending" and locate.attempts == 0

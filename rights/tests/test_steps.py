@@ -1,6 +1,7 @@
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -126,3 +127,34 @@ def test_replay_erasures_erases_a_subject_a_restore_brought_back(capsys):
     call_command("rights", "replay-erasures")
     assert "1 subject(s) found again, 1 erased" in capsys.readouterr().out
     assert Subject.objects.get(pk=restored.pk).erased_at is not None
+
+
+def test_a_worker_dying_mid_erasure_leaves_nothing_half_done_and_the_rerun_erases_once(
+    monkeypatch,
+):
+    import time_machine
+
+    from rights.models import ErasedSubject
+    from rights.services.runner import run_step
+    from rights.steps import erasure
+
+    captured = lead()
+    request = verified("erasure")
+    original = erasure.erase_subjects
+
+    def dies_after_the_deletes(**kwargs):
+        original(**kwargs)
+        raise SystemError("worker killed")
+
+    monkeypatch.setattr(erasure, "erase_subjects", dies_after_the_deletes)
+    run_steps(request)
+    step = request.steps.get(name="local.erase")
+    assert step.state == "retrying"
+    assert Lead.objects.get(pk=captured.pk).name == "Ivan Petrov"  # rolled back whole
+    assert not ErasedSubject.objects.exists()
+    monkeypatch.setattr(erasure, "erase_subjects", original)
+    with time_machine.travel(step.next_attempt_at + timedelta(seconds=1)):
+        assert run_step(step_id=step.pk) == "done"
+        assert run_step(step_id=step.pk) == "not runnable now"
+    assert ErasedSubject.objects.count() == 1
+    assert Lead.objects.get(pk=captured.pk).name == "[erased]"

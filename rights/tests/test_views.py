@@ -13,6 +13,7 @@ def test_the_rights_page_lists_every_right_in_english(client):
 def test_the_rights_page_speaks_russian(client):
     page = client.get("/rights/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Ваши права на данные" in page and "Отправить запрос" in page
+    assert "Доступ: копия ваших данных" in page and "Access:" not in page
 
 
 def test_the_page_form_answers_the_same_for_everyone(client):
