@@ -69,6 +69,8 @@ def send_request_mail(*, request_id: int, kind: str) -> str:
     """Send one message about a request; an erasure's answer then clears the address."""
     request = RightsRequest.objects.get(pk=request_id)
     if not request.email:
+        if kind == "outcome":
+            _answered(request)  # the desk answers by phone or post; the erasure still ends
         return "no email address: the desk answers by phone or post"
     if kind == "verify" and not request.verify_nonce:
         return "the link was used already"

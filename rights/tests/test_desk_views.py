@@ -127,3 +127,18 @@ def test_the_desk_retries_a_failed_step(client, dpo):
     client.post(f"/desk/rights/{request.pk}/act/", {"action": "retry", "step": locate.pk})
     locate.refresh_from_db()
     assert locate.state == "pending" and locate.attempts == 0
+
+
+def test_a_phone_erasure_ends_with_only_blind_indexes_kept(client, dpo):
+    from rights.mail import send_request_mail
+
+    from .helpers import lead, run_steps
+
+    lead()
+    request = _phone_request()
+    client.post(f"/desk/rights/{request.pk}/act/", {"action": "phone_verified"})
+    run_steps(request)
+    assert request.status == "complete" and request.steps.get(name="locate").receipt["subject_ids"]
+    assert send_request_mail(request_id=request.pk, kind="outcome").startswith("no email")
+    request.refresh_from_db()
+    assert request.phone is None and request.phone_index and request.personal_data_cleared_at
