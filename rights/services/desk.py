@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from leadkeeper.tasks import enqueue_with_transaction
+from leadkeeper.tasks import enqueue_on_commit
 
 from ..clock import add_months, extended_due_date
 from ..errors import DeskActionRefused
@@ -44,7 +44,7 @@ def extend_request(*, request_id: int, months: int, reasons: str, actor: str) ->
         data={"months": months, "due_at": request.due_at.isoformat()},
     )
     if request.email:
-        enqueue_with_transaction(send_request_mail, request.pk, "extension")
+        enqueue_on_commit(send_request_mail, request.pk, "extension")
     return request
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from leadkeeper import ratelimit
 from leadkeeper.crypto import blind_index
-from leadkeeper.tasks import enqueue_with_transaction
+from leadkeeper.tasks import enqueue_on_commit
 
 from ..clock import due_date
 from ..errors import RequestRejected, TooManyRequests
@@ -111,7 +111,7 @@ def send_verification(request: RightsRequest) -> None:
     request.verify_nonce = get_random_string(24)
     request.verification_sent_at = timezone.now()
     request.save(update_fields=["verify_nonce", "verification_sent_at"])
-    enqueue_with_transaction(send_request_mail, request.pk, "verify")
+    enqueue_on_commit(send_request_mail, request.pk, "verify")
 
 
 @transaction.atomic(durable=True)

@@ -1,7 +1,7 @@
 """Running steps: claim, execute, record the outcome, retry with backoff, settle the request.
 
 A step's state and its next task are written in one transaction (the task row lives in our
-database: leadkeeper.tasks.enqueue_with_transaction), so a state never waits for a task
+database: leadkeeper.tasks.enqueue_on_commit), so a state never waits for a task
 that was lost. A worker that dies mid-step leaves a claim that runs out; the sweeper then
 enqueues the step again (fides#1657, #8252: requests hanging without a word).
 """
@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audit.services import record_event
-from leadkeeper.tasks import enqueue_with_transaction
+from leadkeeper.tasks import enqueue_on_commit
 
 from ..errors import StepFailed, StepRetry
 from ..models import RightsRequest, Step
@@ -41,7 +41,7 @@ def schedule_step(step: Step, *, at: datetime | None = None) -> None:
     from ..tasks import run_step
 
     task = run_step.using(run_after=at) if at and at > timezone.now() else run_step
-    enqueue_with_transaction(task, step.pk)
+    enqueue_on_commit(task, step.pk)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:

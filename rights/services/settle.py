@@ -5,7 +5,7 @@ import logging
 from django.utils import timezone
 
 from audit.services import record_event
-from leadkeeper.tasks import enqueue_with_transaction
+from leadkeeper.tasks import enqueue_on_commit
 
 from ..models import RightsRequest, Step
 from ..pipeline import plan_for
@@ -96,7 +96,7 @@ def settle_request(*, request_id: int) -> str:
     if status == RightsRequest.Status.COMPLETE:
         request.completed_at = timezone.now()
         fields.append("completed_at")
-        enqueue_with_transaction(send_request_mail, request.pk, "outcome")
+        enqueue_on_commit(send_request_mail, request.pk, "outcome")
     request.save(update_fields=fields)
     record_event(
         actor="rights desk",

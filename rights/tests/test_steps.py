@@ -59,7 +59,8 @@ def test_portability_gives_what_the_person_provided_as_json_and_csv():
     body = json.loads(archive.read("data.json"))
     assert body["contact_requests"][0]["phone"] == "+79161234567"
     assert "user_agent" not in body["contact_requests"][0]  # observed, not provided
-    assert "Ivan Petrov" in archive.read("contact_requests.csv").decode()
+    csv_text = archive.read("contact_requests.csv").decode()
+    assert "Ivan Petrov" in csv_text and ",'+79161234567," in csv_text  # not a formula
 
 
 def test_objection_removes_the_linked_campaign_attribution():
