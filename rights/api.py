@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictStr
 
-from capture.context import request_context
+from leadkeeper.context import request_context
 
 from .models import Right, RightsRequest
 from .services.intake import check_request_rate, submit_request, validate_request

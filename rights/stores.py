@@ -1,7 +1,6 @@
 """Where the rights app meets the stores of personal data in other apps.
 
-Every import of another app's models lives here, so moving `Subject` into the `subjects`
-app changes one line. Reads and writes are keyed by subject ids that came from *verified*
+Every import of another app's models lives here, so a store that moves changes one place. Reads and writes are keyed by subject ids that came from *verified*
 identifiers only (Art. 12(6)): nothing here looks a person up before verification.
 """
 
@@ -12,10 +11,11 @@ from django.db.models import Q
 
 from analytics.models import Event, LeadAttribution
 from booking.models import Booking
-from capture.forms import normalise_email, normalise_phone  # -> subjects after the move
-from capture.models import Lead, Subject  # -> from subjects.models import Subject
+from capture.models import Lead
 from consent.models import AnalyticsClientId, ConsentRecord
 from register.selectors import retention_rule
+from subjects.models import Subject
+from subjects.normalise import normalise_email, normalise_phone
 
 from .clock import add_months
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
-from capture.context import request_context
+from leadkeeper.context import request_context
 
 from .errors import LinkExpired, LinkInvalid, LinkUsed, RequestRejected, TooManyRequests
 from .forms import RightsRequestForm

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from capture.context import RequestContext, UserAgentInfo
 from consent.services import withdraw_form_consent
+from leadkeeper.context import RequestContext, UserAgentInfo
 from register.loader import get_register
 
 from ..models import Right

@@ -6,8 +6,9 @@ import zipfile
 
 import pytest
 
-from capture.models import Lead, Subject
+from capture.models import Lead
 from rights.models import ErasedSubject, RightsRequest
+from subjects.models import Subject
 
 from .conftest import Inbox, work
 from .helpers import lead, links, post_request

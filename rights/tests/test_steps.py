@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from capture.models import Lead, Subject
+from capture.models import Lead
 from consent.models import ConsentRecord
 from leadkeeper.crypto import fernet
 from rights.models import Export
+from subjects.models import Subject
 
 from .helpers import lead, run_steps, verified
 
