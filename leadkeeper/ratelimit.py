@@ -10,15 +10,18 @@ IPv4 address as it is, an IPv6 address by its /64, because one subscriber gets a
 """
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .crypto import blind_index
 from .models import RateLimitCounter
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -86,9 +89,15 @@ def _add(*, scope: str, client: str, rate: Rate, cost: int) -> int:
         f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + %s "
         "RETURNING count"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start), cost, cost])
-        (count,) = cursor.fetchone()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start), cost, cost])
+            (count,) = cursor.fetchone()
+    except DatabaseError:
+        # Fail open: a counter we cannot write must not turn a lead or a webhook into a 500;
+        # the view reports its own storage failure if it has one.
+        logger.warning("ratelimit.unavailable", extra={"scope": scope})
+        return 0
     return count
 
 
