@@ -37,8 +37,9 @@ run: migrate
 	@PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f Procfile start
 
 # Fill the local database with realistic synthetic visits, leads and bookings (for the reports).
+# --force: DEBUG is off by default, and typing `make demo` is the developer's explicit intent.
 demo: migrate
-	$(BIN)/python manage.py generate_demo_data --visits 30000 --leads 450
+	$(BIN)/python manage.py generate_demo_data --visits 30000 --leads 450 --force
 
 # Production server: gunicorn, WEB_CONCURRENCY workers (bench/leads.py compares it with granian).
 serve: migrate
