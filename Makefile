@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 4
 
-.PHONY: run test serve demo install install-dev lint fmt env migrate bench clean
+.PHONY: run test serve demo install install-dev lint fmt env migrate bench clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,13 @@ install-dev: $(VENV)/.installed-dev
 # Secrets for this machine only (SECRET_KEY, FIELD_ENCRYPTION_KEYS), generated once into var/.env.
 env: install
 	@$(BIN)/python -m leadkeeper.bootstrap_env
+	@$(BIN)/python -m leadkeeper.catalogues compile
+
+# Translations (docs/i18n.md): collect new strings into every app's .po, then compile the
+# .mo files with Babel (Python only, no system gettext). Commit both.
+messages: install
+	$(BIN)/python -m leadkeeper.catalogues update
+	$(BIN)/python -m leadkeeper.catalogues compile
 
 migrate: env
 	$(BIN)/python manage.py migrate --noinput -v 0

@@ -6,6 +6,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -116,8 +117,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
             error, status = _("Too many choices from your network; try again in a minute."), 429
         except (ConsentError, ValueError) as problem:
             error, status = str(problem), 400
+    language = get_language() or "en"
     categories = [
-        {"category": c, "granted": c.id in state.effective} for c in optional_consent_categories()
+        {"category": c.localized(language), "granted": c.id in state.effective}
+        for c in optional_consent_categories()
     ]
     response = render(
         request,

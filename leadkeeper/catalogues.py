@@ -120,7 +120,9 @@ def update(app: str, language: str) -> int:
     for m in messages:
         template.add(m.id, locations=[m.location], context=m.context)
     catalogue = read_catalogue(app, language)
+    created = catalogue.creation_date  # kept: an unchanged catalogue stays byte-identical
     catalogue.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    catalogue.creation_date = created
     catalogue.fuzzy = False
     catalogue.project, catalogue.version = "leadkeeper", "1"
     catalogue.last_translator = catalogue.language_team = "leadkeeper maintainers"

@@ -152,6 +152,8 @@ LOCALE_PATHS: list[Path] = []
 LANGUAGE_COOKIE_NAME = "django_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# What the sales team reads in emails a worker sends (no visitor's Accept-Language there).
+STAFF_LANGUAGE = env.str("STAFF_LANGUAGE", default="ru")
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -3,8 +3,6 @@
 import pytest
 
 from leadkeeper import catalogues
-from register.loader import get_register
-from register.schema import Register
 
 APPS_WITH_CATALOGUES = [app for app in catalogues.APPS if catalogues.po_path(app, "ru").exists()]
 
@@ -41,31 +39,3 @@ def test_compiled_catalogues_match_their_sources(app):
     assert po.with_suffix(".mo").read_bytes() == compiled, (
         "run `python -m leadkeeper.catalogues compile` (make does)"
     )
-
-
-def _missing_twins(entry, where: str) -> list[str]:
-    missing = []
-    for name in type(entry).translated_fields("ru"):
-        if getattr(entry, name) and not getattr(entry, f"{name}_ru"):
-            missing.append(f"{where}.{name}_ru")
-    for name in type(entry).model_fields:
-        value = getattr(entry, name)
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                if hasattr(item, "translated_fields"):
-                    missing += _missing_twins(item, f"{where}.{name}[{i}]")
-        elif hasattr(value, "translated_fields"):
-            missing += _missing_twins(value, f"{where}.{name}")
-    return missing
-
-
-def test_every_prose_field_of_the_register_has_its_russian_twin():
-    assert _missing_twins(get_register(), "register") == []
-
-
-def test_the_register_localized_to_russian_reads_russian_and_keeps_proper_names():
-    ru = get_register().localized("ru")
-    assert ru.policy.title == "Политика конфиденциальности"
-    assert {r.name for r in ru.recipients} >= {"Kommo CRM (amoCRM)", "Cal.com"}
-    assert get_register().localized("en") == get_register()
-    assert isinstance(ru, Register)

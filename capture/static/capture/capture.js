@@ -24,5 +24,8 @@
   var form = document.querySelector("[data-lead-form]");
   if (!form) return;
   var wrong = form.querySelector(".has-error input:not([type=hidden]), .has-error textarea, [aria-invalid=true]");
-  if (wrong) wrong.focus();
+  if (!wrong) return;
+  // After "load": Chrome blurs the active element when it scrolls to the #contact fragment.
+  function focus() { setTimeout(function () { wrong.focus(); }, 0); }
+  if (document.readyState === "complete") focus(); else window.addEventListener("load", focus);
 })();
