@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "register.context_processors.register",
+                "leadkeeper.staff.staff_nav",
             ],
         },
     },
@@ -149,11 +150,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# A view that sends each role where it works (leadkeeper.staff.landing_url).
+LOGIN_REDIRECT_URL = "/staff/"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Catalogues live in each app's locale/ (leadkeeper.catalogues builds them, docs/i18n.md).
+LOCALE_PATHS: list[Path] = []
+# The language switch remembers the choice in this strictly necessary cookie (the register
+# declares it); Accept-Language decides until the visitor chooses.
+LANGUAGE_COOKIE_NAME = "django_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# What the sales team reads in emails a worker sends (no visitor's Accept-Language there).
+STAFF_LANGUAGE = env.str("STAFF_LANGUAGE", default="ru")
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
