@@ -220,7 +220,6 @@ PARTNER_ORIGINS = env.list("PARTNER_ORIGINS", default=[])
 COLLECT_RATE_LIMIT = env.str("COLLECT_RATE_LIMIT", default="1200/m")
 CONSENT_RATE_LIMIT = env.str("CONSENT_RATE_LIMIT", default="30/m")
 WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="300/m")
-RIGHTS_RATE_LIMIT = env.str("RIGHTS_RATE_LIMIT", default="5/m")
 # The largest request body a POST may have (413 above it; leadkeeper/middleware.py). Kommo's
 # bulk webhooks may be larger and are allowed up to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
