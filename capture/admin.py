@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
+from audit.admin_reads import AuditedReadsMixin
 from crm.models import OutboxMessage
 from crm.selectors import delivery_state_subquery
 
@@ -10,7 +11,7 @@ from .selectors import leads_matching
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(AuditedReadsMixin, admin.ModelAdmin):
     """Sales sees leads with source, consent and delivery; search is by exact phone or email."""
 
     list_display = (
