@@ -1,7 +1,10 @@
 """Audited reads: the reason asked once per session, one event per subject shown, and the
 DPO's trail of one subject."""
 
+import json
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 
 from audit.models import AuditEvent
@@ -105,3 +108,15 @@ def test_sales_cannot_open_the_audit_trail(client):
     sales.groups.add(Group.objects.get(name="sales"))
     client.force_login(sales)
     assert client.get("/desk/audit/", {"subject": 1}).status_code == 302
+
+
+def test_the_consent_record_admin_is_audited_with_the_fields_it_shows(boss):
+    lead = {"name": "Ivan Petrov", "phone": "+79161234567", "consent": True}
+    response = boss.post("/api/v1/leads", json.dumps(lead), content_type="application/json")
+    record = apps.get_model("consent", "ConsentRecord").objects.get()
+    url = f"/admin/consent/consentrecord/{record.pk}/change/"
+    _give_reason(boss, url)
+    assert boss.get(url).status_code == 200
+    event = AuditEvent.objects.get(action=ACTION_VIEWED)
+    assert response.status_code == 201 and event.subject_id == record.subject_id
+    assert {"ip_address", "user_agent"} <= set(event.data["fields"])
