@@ -80,7 +80,7 @@ def test_a_search_by_phone_records_only_the_subjects_found(boss):
 
 def test_the_subject_admin_is_audited_too(boss):
     lead = make_lead()
-    url = f"/admin/capture/subject/{lead.subject_id}/change/"
+    url = f"/admin/subjects/subject/{lead.subject_id}/change/"
     _give_reason(boss, url)
     boss.get(url)
     event = AuditEvent.objects.get(action=ACTION_VIEWED)

@@ -113,7 +113,7 @@ def test_the_staff_pages_show_a_hostile_lead_escaped(hostile_lead, staff):
     pages = [
         "/admin/capture/lead/",
         f"/admin/capture/lead/{hostile_lead.pk}/change/",
-        f"/admin/capture/subject/{hostile_lead.subject_id}/change/",
+        f"/admin/subjects/subject/{hostile_lead.subject_id}/change/",
         f"/desk/audit/?subject={hostile_lead.subject_id}",
         "/admin/audit/auditevent/",
     ]

@@ -98,6 +98,8 @@ def _drive_every_path(client, kommo, settings) -> None:
             "leads[status][0][status_id]": "142",
             "leads[status][0][pipeline_id]": "7000",
             "leads[status][0][last_modified]": str(int(timezone.now().timestamp())),
+            "account[id]": "31000000",  # the double's account, which is ours
+            "account[subdomain]": "kommoexpert",
         },
     )
     settings.CALCOM_WEBHOOK_SECRET = CALCOM_SECRET

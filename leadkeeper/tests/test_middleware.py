@@ -35,7 +35,7 @@ def database_unreachable():
 
 
 def _stored() -> dict[str, int]:
-    names = ("capture.Lead", "capture.Subject", "consent.ConsentRecord", "crm.OutboxMessage")
+    names = ("capture.Lead", "subjects.Subject", "consent.ConsentRecord", "crm.OutboxMessage")
     return {name: apps.get_model(name)._default_manager.count() for name in names}
 
 
