@@ -112,7 +112,6 @@ class Purpose(_Entry):
     interest: str = ""
     interest_ru: str = ""
 
-
     data_subjects_ru: list[str] = []
 
 
@@ -134,7 +133,6 @@ class Recipient(_Entry):
     outside_eea: bool = True
     safeguard: str = ""
     safeguard_ru: str = ""
-
 
     country_ru: str = ""
 
