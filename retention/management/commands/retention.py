@@ -3,8 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from retention.selectors import retention_preview
-from retention.services.sweep import BATCH, sweep
+from retention.services.sweep import BATCH, DUTY, record_dry_run, sweep
 from retention.services.vendors import check_google_analytics
 
 
@@ -21,6 +20,9 @@ class Command(BaseCommand):
             help="compare GA4's data retention with the register",
         )
         parser.add_argument("--batch", type=int, default=BATCH, help="rows per transaction")
+        parser.add_argument(
+            "--duty", type=float, default=DUTY, help="share of time spent sweeping (1: no rests)"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -29,10 +31,12 @@ class Command(BaseCommand):
         elif options["dry_run"]:
             self._preview()
         else:
-            self._sweep(batch=options["batch"], quiet=options["no_progress"])
+            self._sweep(batch=options["batch"], duty=options["duty"], quiet=options["no_progress"])
 
     def _preview(self) -> None:
-        for rule in retention_preview():
+        run, previews = record_dry_run()
+        self.stdout.write(f"dry run {run.pk}: nothing changed; what a sweep would do now:")
+        for rule in previews:
             oldest = f"{rule.oldest_clock:%Y-%m-%d}" if rule.oldest_clock else "-"
             self.stdout.write(
                 f"{rule.title} ({rule.description}): {rule.would_go} would go, "
@@ -44,7 +48,7 @@ class Command(BaseCommand):
             for note in rule.skipped:
                 self.stdout.write(f"  skipped: {note}")
 
-    def _sweep(self, *, batch: int, quiet: bool) -> None:
+    def _sweep(self, *, batch: int, duty: float, quiet: bool) -> None:
         bars: dict[str, tqdm] = {}
 
         def progress(step, done: int, total: int) -> None:
@@ -55,7 +59,7 @@ class Command(BaseCommand):
                 )
             bar.update(done - bar.n)
 
-        run = sweep(batch=batch, progress=None if quiet else progress)
+        run = sweep(batch=batch, duty=duty, progress=None if quiet else progress)
         for bar in bars.values():
             bar.close()
         self.stdout.write(f"retention run {run.pk}: done in {run.duration_ms} ms")
