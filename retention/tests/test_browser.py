@@ -52,5 +52,7 @@ def test_the_dpo_sees_what_is_overdue_what_is_held_and_what_each_run_did(
     assert "1 leads: client contract held (Art. 17(3)(b))" in table
     history = browser_page.locator("table").nth(1).inner_text()
     assert "contact capture.lead: deleted 1" in history
+    browser_page.get_by_role("button", name="Reject all").click()  # the consent banner
+    browser_page.locator("#lk-consent .lkc-box").wait_for(state="hidden")
     directory = Path(os.environ.get("LK_SCREENSHOTS_DIR") or tmp_path)
     browser_page.screenshot(path=str(directory / "retention-desk.png"), full_page=True)
