@@ -10,8 +10,10 @@ from analytics.tests.factories import event
 from audit.models import AuditEvent
 from capture.models import Lead
 from consent.models import AnalyticsClientId
+from crm import pacing
 from crm.models import KommoEvent
 from crm.tests.factories import make_lead
+from crm.tests.kommo_double import KommoDouble
 from retention.models import LegalHold, RecipientAction, RetentionRun
 from retention.services.sweep import sweep
 from subjects.models import Subject
@@ -48,20 +50,38 @@ def test_a_lead_goes_three_years_after_the_last_interaction_not_a_day_before():
     assert run.counts["contact"]["subjects.subject"]["deleted"] == 1
 
 
-def test_a_kommo_webhook_interaction_moves_the_lead_clock_so_it_stays(client, settings):
+@pytest.fixture
+def kommo(settings):
+    """The local Kommo: inbound reads a hooked lead back from the API before applying it."""
+    double = KommoDouble(token="test-kommo-token")
+    double.start()
+    double.rate_limit = None  # the clock is frozen
+    settings.KOMMO_BASE_URL = double.url
+    settings.KOMMO_ACCESS_TOKEN = double.token
+    settings.KOMMO_MODE = "complex"
     settings.KOMMO_WEBHOOK_SECRET = "s3cret-path-token-0123456789"
-    lead = _lead_at(T0, kommo_lead_id=900001, kommo_contact_id=800001)
+    yield double
+    double.stop()
+    pacing.forget_clients()  # a later double may get the same port
+
+
+def test_a_kommo_webhook_interaction_moves_the_lead_clock_so_it_stays(client, kommo):
+    lead = _lead_at(T0)
     Lead.objects.filter(pk=lead.pk).update(kommo_lead_id=900001, kommo_contact_id=800001)
     note_at = T0 + timedelta(days=400)
+    kommo.put_lead(900001, status_id=1001, updated_at=int(note_at.timestamp()), closed_at=None)
     with time_machine.travel(note_at + timedelta(hours=1), tick=False):
         client.post(
             "/hooks/kommo/s3cret-path-token-0123456789/",
             {
+                "account[id]": "31000000",
+                "account[subdomain]": "kommoexpert",
                 "leads[note][0][note][element_id]": "900001",
                 "leads[note][0][note][element_type]": "2",
                 "leads[note][0][note][date_create]": str(int(note_at.timestamp())),
             },
         )
+    assert Subject.objects.get(pk=lead.subject_id).last_interaction_at == note_at
     first_boundary = datetime(2029, 1, 15, 10, 0, tzinfo=UTC)
     _sweep_at(first_boundary + DAY)
     assert Lead.objects.filter(pk=lead.pk).exists()  # refreshed by the note
