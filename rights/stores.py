@@ -13,6 +13,7 @@ from analytics.models import Event, LeadAttribution
 from booking.models import Booking
 from capture.models import Lead
 from consent.models import AnalyticsClientId, ConsentRecord
+from consent.selectors import analytics_client_ids
 from register.selectors import retention_rule
 from subjects.models import Subject
 from subjects.normalise import normalise_email, normalise_phone
@@ -95,13 +96,7 @@ def holdings(*, subject_ids: list[int]) -> Holdings:
         }
         for b in Booking.objects.filter(subject_id__in=subject_ids).order_by("start_time")
     ]
-    found.ga_client_ids = sorted(
-        set(
-            AnalyticsClientId.objects.filter(subject_id__in=subject_ids).values_list(
-                "client_id", flat=True
-            )
-        )
-    )
+    found.ga_client_ids = analytics_client_ids(subject_ids=subject_ids)
     found.attributions = list(
         LeadAttribution.objects.filter(subject_id__in=subject_ids).values(
             "lead_id",
