@@ -34,8 +34,14 @@ def _send(entity: str, patch: EntityPatch) -> Updated:
             f"Kommo is blocked for {round(wait)} s (rate limit or outage)", retry_after=wait
         )
     pacing.sleep(slot)
-    client = pacing.shared_client()
-    (updated,) = client.update(entity, [patch]) or [Updated(id=patch.id, updated_at=None)]
+    try:
+        (updated,) = pacing.shared_client().update(entity, [patch]) or [
+            Updated(id=patch.id, updated_at=None)
+        ]
+    except KommoRateLimited as error:
+        # Kommo's limit is per account: deliveries must wait as well, not only this step.
+        pacing.block_for(error.retry_after or 1.0)
+        raise
     pacing.note_success()
     return updated
 
