@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_CONCURRENCY ?= 4
 
-.PHONY: run test serve demo install install-dev lint fmt env migrate bench clean
+.PHONY: run test serve demo install install-dev lint fmt env migrate bench clean messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,13 @@ install-dev: $(VENV)/.installed-dev
 # Secrets for this machine only (SECRET_KEY, FIELD_ENCRYPTION_KEYS), generated once into var/.env.
 env: install
 	@$(BIN)/python -m leadkeeper.bootstrap_env
+	@$(BIN)/python -m leadkeeper.catalogues compile
+
+# Translations (docs/i18n.md): collect new strings into every app's .po, then compile the
+# .mo files with Babel (Python only, no system gettext). Commit both.
+messages: install
+	$(BIN)/python -m leadkeeper.catalogues update
+	$(BIN)/python -m leadkeeper.catalogues compile
 
 migrate: env
 	$(BIN)/python manage.py migrate --noinput -v 0
@@ -37,8 +44,9 @@ run: migrate
 	@PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f Procfile start
 
 # Fill the local database with realistic synthetic visits, leads and bookings (for the reports).
+# --force: DEBUG is off by default, and typing `make demo` is the developer's explicit intent.
 demo: migrate
-	$(BIN)/python manage.py generate_demo_data --visits 30000 --leads 450
+	$(BIN)/python manage.py generate_demo_data --visits 30000 --leads 450 --force
 
 # Production server: gunicorn, WEB_CONCURRENCY workers (bench/leads.py compares it with granian).
 serve: migrate

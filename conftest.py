@@ -92,3 +92,13 @@ def browser_page(request, chromium, live_server):
             break
         page.wait_for_timeout(20)
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _forget_rate_limit_tallies():
+    """The collector's per-process tallies outlive a test's database rollback; reset them."""
+    from leadkeeper.ratelimit import _tallies
+
+    _tallies.clear()
+    yield
+    _tallies.clear()

@@ -13,8 +13,16 @@ from ninja import Router
 
 from leadkeeper.context import request_context
 
+from .contract import COLLECT_OPENAPI, COLLECT_RESPONSES
 from .errors import BodyTooLarge, InvalidEvent, TooManyEvents, UnsupportedContentType
-from .services.collect import MAX_BATCH, MAX_BODY_BYTES, Consent, collect_events, parse_body
+from .services.collect import (
+    MAX_BATCH,
+    MAX_BODY_BYTES,
+    Consent,
+    check_collect_rate,
+    collect_events,
+    parse_body,
+)
 
 router = Router(tags=["analytics"])
 
@@ -43,7 +51,13 @@ def _consent(request: HttpRequest) -> Consent:
     return Consent(analytics="analytics" in granted)
 
 
-@router.post("", auth=None, response={202: dict}, summary="Collect page views and visible time")
+@router.post(
+    "",
+    auth=None,
+    response=COLLECT_RESPONSES,
+    openapi_extra=COLLECT_OPENAPI,
+    summary="Collect page views and visible time",
+)
 def collect(request: HttpRequest) -> JsonResponse:
     """One event object or a list (at most 50): `{type: "pageview"|"engagement", url,
     referrer?, duration_ms?, ts?}`. 202 `{accepted, rejected, errors}`; 413 / 415 / 400 for
@@ -54,10 +68,10 @@ def collect(request: HttpRequest) -> JsonResponse:
     events = [data] if single else data
     if len(events) > MAX_BATCH:
         raise TooManyEvents(f"{len(events)} events; at most {MAX_BATCH} a batch")
+    context = request_context(request)
+    check_collect_rate(context=context, events=len(events))
     host = (urlsplit(f"//{request.get_host()}").hostname or "").lower()
-    result = collect_events(
-        events=events, context=request_context(request), host=host, consent=_consent(request)
-    )
+    result = collect_events(events=events, context=context, host=host, consent=_consent(request))
     if single and result.rejected:
         ((field, message),) = result.errors[0].items()
         raise InvalidEvent(field, message)

@@ -5,8 +5,10 @@ import datetime
 import math
 from dataclasses import dataclass
 
+from babel.dates import format_date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 INK = "#1b1f2a"
 MUTED = "#8a93a5"
@@ -85,7 +87,7 @@ def line_chart(
             anchor = "start" if i == 0 else "end" if i == len(days) - 1 else "middle"
             parts.append(
                 f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="11" '
-                f'fill="{MUTED}">{days[i]:%d %b}</text>'
+                f'fill="{MUTED}">{_day(days[i])}</text>'
             )
     legend_x = left
     for s in series:
@@ -152,3 +154,8 @@ def bar_chart(
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def _day(day: datetime.date) -> str:
+    """An axis label in the reader's language: "30 Oct", "30 окт."."""
+    return format_date(day, "d MMM", locale=(get_language() or "en").split("-")[0])

@@ -38,6 +38,13 @@ class TooManyEvents(CollectError):
     http_status = 422
 
 
+class CollectRateLimited(CollectError):
+    """More events from one address (or IPv6 /64) in a minute than COLLECT_RATE_LIMIT."""
+
+    http_status = 429
+    retry_after = 60
+
+
 class InvalidEvent(AnalyticsError):
     """One event breaks the contract; `field` names what is wrong."""
 

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadkeeper.csvexport import csv_response
 
@@ -28,22 +30,22 @@ from .selectors import (
 DEFAULT_DAYS = 28
 MAX_DAYS = 3 * 366
 BY_LABELS = {
-    "source_medium": "Source / medium",
-    "source": "Source",
-    "medium": "Medium",
-    "campaign": "Campaign",
-    "landing_page": "Landing page",
-    "source_class": "Channel",
+    "source_medium": gettext_lazy("Source / medium"),
+    "source": gettext_lazy("Source"),
+    "medium": gettext_lazy("Medium"),
+    "campaign": gettext_lazy("Campaign"),
+    "landing_page": gettext_lazy("Landing page"),
+    "source_class": gettext_lazy("Channel"),
 }
 MODEL_LABELS = {
-    DailyConversions.LAST_TOUCH: "Last touch",
-    DailyConversions.FIRST_TOUCH: "First touch",
+    DailyConversions.LAST_TOUCH: gettext_lazy("Last touch"),
+    DailyConversions.FIRST_TOUCH: gettext_lazy("First touch"),
 }
 DIMENSION_LABELS = {
-    "device": "Devices",
-    "browser": "Browsers",
-    "os": "Operating systems",
-    "country": "Countries",
+    "device": gettext_lazy("Devices"),
+    "browser": gettext_lazy("Browsers"),
+    "os": gettext_lazy("Operating systems"),
+    "country": gettext_lazy("Countries"),
 }
 
 
@@ -72,14 +74,16 @@ def _params(request: HttpRequest) -> tuple[Period, str, str, list[str]]:
     end = _date(request.GET.get("to")) or today
     start = _date(request.GET.get("from")) or end - datetime.timedelta(days=DEFAULT_DAYS - 1)
     if request.GET.get("from") and _date(request.GET.get("from")) is None:
-        errors.append("The start date is not a date (YYYY-MM-DD); the default is shown.")
+        errors.append(_("The start date is not a date (YYYY-MM-DD); the default is shown."))
     if request.GET.get("to") and _date(request.GET.get("to")) is None:
-        errors.append("The end date is not a date (YYYY-MM-DD); the default is shown.")
+        errors.append(_("The end date is not a date (YYYY-MM-DD); the default is shown."))
     if start > end:
-        errors.append("The period starts after it ends; the dates were swapped.")
+        errors.append(_("The period starts after it ends; the dates were swapped."))
         start, end = end, start
     if (end - start).days >= MAX_DAYS:
-        errors.append(f"At most {MAX_DAYS} days at once; the period was shortened.")
+        errors.append(
+            _("At most %(days)s days at once; the period was shortened.") % {"days": MAX_DAYS}
+        )
         start = end - datetime.timedelta(days=MAX_DAYS - 1)
     by = request.GET.get("by") if request.GET.get("by") in GROUPINGS else "source_medium"
     model = request.GET.get("model")
@@ -97,12 +101,12 @@ def _charts(report: Report) -> dict[str, str]:
     days = [p.day for p in report.series]
     return {
         "visits": charts.line_chart(
-            title="Visits per day",
+            title=_("Visits per day"),
             days=days,
             series=[
-                charts.Series("Visits", [p.visits for p in report.series]),
+                charts.Series(_("Visits"), [p.visits for p in report.series]),
                 charts.Series(
-                    "Previous period",
+                    _("Previous period"),
                     [p.visits for p in report.previous_series],
                     color=charts.MUTED,
                     dashed=True,
@@ -110,12 +114,14 @@ def _charts(report: Report) -> dict[str, str]:
             ],
         ),
         "leads": charts.line_chart(
-            title="Leads per day",
+            title=_("Leads per day"),
             days=days,
             series=[
-                charts.Series("Leads", [p.leads for p in report.series], color=charts.PALETTE[2]),
                 charts.Series(
-                    "Previous period",
+                    _("Leads"), [p.leads for p in report.series], color=charts.PALETTE[2]
+                ),
+                charts.Series(
+                    _("Previous period"),
                     [p.leads for p in report.previous_series],
                     color=charts.MUTED,
                     dashed=True,
@@ -123,14 +129,14 @@ def _charts(report: Report) -> dict[str, str]:
             ],
         ),
         "campaigns": charts.bar_chart(
-            title=f"Visits by {BY_LABELS[report.by].lower()}",
+            title=_("Visits by %(grouping)s") % {"grouping": BY_LABELS[report.by]},
             rows=[
                 (r.label, r.visits, r.previous.visits if r.previous else None)
                 for r in report.campaigns
             ],
         ),
         "leads_by": charts.bar_chart(
-            title=f"Leads by {BY_LABELS[report.by].lower()}",
+            title=_("Leads by %(grouping)s") % {"grouping": BY_LABELS[report.by]},
             rows=sorted(
                 [
                     (r.label, r.leads, r.previous.leads if r.previous else None)
@@ -142,7 +148,7 @@ def _charts(report: Report) -> dict[str, str]:
         ),
         **{
             name: charts.bar_chart(
-                title=DIMENSION_LABELS[name],
+                title=str(DIMENSION_LABELS[name]),
                 rows=[(r.value, r.share * 100, None) for r in rows],
                 value_format="{:.1f}%",
                 limit=6,
@@ -158,14 +164,14 @@ def reports(request: HttpRequest) -> HttpResponse:
     report = marketing_report(period, by=by, model=model)
     t, p = report.totals, report.previous_totals
     kpis = [
-        ("Visits", t.visits, p.visits, "int"),
-        ("Visitors", t.visitors, p.visitors, "int"),
-        ("Leads", t.leads, p.leads, "int"),
-        ("Conversion rate", t.conversion_rate, p.conversion_rate, "pct"),
-        ("Booked calls", t.booked_calls, p.booked_calls, "int"),
-        ("Won deals", t.won_deals, p.won_deals, "int"),
-        ("Avg. visible time", t.avg_visible_seconds, p.avg_visible_seconds, "sec"),
-        ("Bounce rate", t.bounce_rate, p.bounce_rate, "pct"),
+        (_("Visits"), t.visits, p.visits, "int"),
+        (_("Visitors"), t.visitors, p.visitors, "int"),
+        (_("Leads"), t.leads, p.leads, "int"),
+        (_("Conversion rate"), t.conversion_rate, p.conversion_rate, "pct"),
+        (_("Booked calls"), t.booked_calls, p.booked_calls, "int"),
+        (_("Won deals"), t.won_deals, p.won_deals, "int"),
+        (_("Avg. visible time"), t.avg_visible_seconds, p.avg_visible_seconds, "sec"),
+        (_("Bounce rate"), t.bounce_rate, p.bounce_rate, "pct"),
     ]
     context = {
         "report": report,
@@ -178,9 +184,11 @@ def reports(request: HttpRequest) -> HttpResponse:
                 "kind": kind,
                 "change": _change(value, prev),
                 # For the bounce rate, down is good.
-                "good": (_change(value, prev) or 0) * (-1 if label == "Bounce rate" else 1) >= 0,
+                "good": (_change(value, prev) or 0) * (-1 if down_is_good else 1) >= 0,
             }
-            for label, value, prev, kind in kpis
+            for (label, value, prev, kind), down_is_good in zip(
+                kpis, [False] * 7 + [True], strict=True
+            )
         ],
         "charts": _charts(report),
         "by_labels": BY_LABELS,
@@ -189,6 +197,13 @@ def reports(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/reports.html", context)
+
+
+def _csv_number(value: float | None) -> object:
+    """Counts stay integers; rates and seconds are rounded to what a reader can use."""
+    if isinstance(value, float):
+        return f"{value:.4f}" if value < 1 else f"{value:.1f}"
+    return "" if value is None else value
 
 
 def _rate(value: float | None) -> str:
@@ -215,7 +230,9 @@ def _csv_rows(report: Report, table: str) -> tuple[list[str], Iterable[list]]:
             "avg_visible_seconds",
             "bot_hits",
         ]
-        return header, [[m, getattr(t, m), getattr(p, m)] for m in metrics]
+        return header, [
+            [m, _csv_number(getattr(t, m)), _csv_number(getattr(p, m))] for m in metrics
+        ]
     if table == "daily":
         return [
             "day",

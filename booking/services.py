@@ -26,7 +26,7 @@ from subjects.models import Subject
 from subjects.normalise import normalise_email
 from subjects.services import record_interaction, subject_for
 
-from .errors import BookingWebhookRejected
+from .errors import BookingWebhookRejected, WebhookOutsideWindow
 from .models import Booking, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,23 @@ def _save(
     return existing, True
 
 
+def check_delivery_window(*, event: WebhookEvent) -> None:
+    """Refuse a delivery whose createdAt is outside the tolerance (CALCOM_WEBHOOK_TOLERANCE_
+    SECONDS, 5 minutes): a captured, validly signed body replayed later. Inside the window
+    the delivery key makes a replay a "duplicate" that changes nothing."""
+    tolerance = settings.CALCOM_WEBHOOK_TOLERANCE_SECONDS
+    age = (timezone.now() - event.created_at).total_seconds()
+    if abs(age) > tolerance:
+        logger.warning("booking.webhook.outside_window", extra={"age_s": int(age)})
+        raise WebhookOutsideWindow(
+            f"{event.trigger_event} was created {int(age)} s ago; "
+            f"deliveries are accepted within {tolerance} s of createdAt"
+        )
+
+
 def handle_calcom_event(*, event: WebhookEvent) -> Handled:
     """Apply one verified Cal.com delivery. Replays answer "duplicate" and change nothing."""
+    check_delivery_window(event=event)
     if event.trigger_event not in HANDLED_EVENTS:
         logger.info("booking.webhook.ignored", extra={"trigger": event.trigger_event})
         return Handled("ignored")

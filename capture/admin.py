@@ -1,7 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from consent.selectors import form_granted_at_subquery, form_withdrawn_at_subquery
 from crm.models import OutboxMessage
 from crm.selectors import delivery_state_subquery
 
@@ -16,17 +21,18 @@ class LeadAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "created_at",
-        "name",
+        "short_name",
         "phone",
         "source",
         "country",
         "device_type",
+        "consent_state",
         "delivery",
         "crm_status",
     )
     list_filter = ("channel", "device_type", "utm_source", "crm_status")
     search_fields = ("id",)  # replaced by get_search_results: exact phone/email via blind index
-    search_help_text = "Search by exact phone number or email address."
+    search_help_text = _("Search by exact phone number or email address.")
     readonly_fields = (
         "subject",
         "created_at",
@@ -35,6 +41,7 @@ class LeadAdmin(admin.ModelAdmin):
         "email_index",
         "kommo_lead_id",
         "kommo_contact_id",
+        "consent_state",
         "consent_proof",
         "delivery",
     )
@@ -44,7 +51,7 @@ class LeadAdmin(admin.ModelAdmin):
             {"fields": ("subject", "created_at", "channel", "name", "phone", "email", "message")},
         ),
         (
-            "Source",
+            _("Source"),
             {
                 "fields": (
                     "utm_source",
@@ -61,13 +68,14 @@ class LeadAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Request context",
+            _("Request context"),
             {"fields": ("ip_address", "country", "user_agent", "browser", "os", "device_type")},
         ),
         (
-            "Consent and delivery",
+            _("Consent and delivery"),
             {
                 "fields": (
+                    "consent_state",
                     "consent_proof",
                     "delivery",
                     "kommo_lead_id",
@@ -87,22 +95,68 @@ class LeadAdmin(admin.ModelAdmin):
         return queryset.filter(pk__in=matches.values("pk")), False
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).annotate(delivery_state=delivery_state_subquery())
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("subject")
+            .annotate(
+                delivery_state=delivery_state_subquery(),
+                consent_granted_at=form_granted_at_subquery(),
+                consent_withdrawn_at=form_withdrawn_at_subquery(),
+            )
+        )
 
-    @admin.display(description="Kommo delivery")
+    @admin.display(description=_("Name"), ordering="id")
+    def short_name(self, lead: Lead) -> str:
+        # A 200-character name must not stretch the list past the screen.
+        name = lead.name or ""
+        return name if len(name) <= 40 else name[:39] + "…"
+
+    @admin.display(description=_("Consent"))
+    def consent_state(self, lead: Lead) -> str:
+        """Given, withdrawn or restricted, with when: sales must see a withdrawal (Art. 7(3))
+        or a restriction (Art. 18) before calling, so those two read in red."""
+        withdrawn = getattr(lead, "consent_withdrawn_at", None)
+        restricted = lead.subject.restricted_at if lead.subject_id else None
+        if withdrawn or restricted:
+            text = (
+                gettext("withdrawn on %(when)s") % {"when": _when(withdrawn)}
+                if withdrawn
+                else gettext("processing restricted since %(when)s") % {"when": _when(restricted)}
+            )
+            return format_html('<strong class="lk-stop">{}</strong>', text)
+        granted = getattr(lead, "consent_granted_at", None)
+        if granted:
+            return gettext("given on %(when)s") % {"when": _when(granted)}
+        return gettext("no consent record")
+
+    @admin.display(description=_("Kommo delivery"))
     def delivery(self, lead: Lead) -> str:
         state = getattr(lead, "delivery_state", None)
         if state is None:
             return "—"
-        label = OutboxMessage.State(state).label
+        label = str(OutboxMessage.State(state).label)
+        if state == OutboxMessage.State.PENDING and getattr(lead, "consent_withdrawn_at", None):
+            label = gettext("not to be sent: consent withdrawn")
         return label + (f" (Kommo #{lead.kommo_lead_id})" if lead.kommo_lead_id else "")
 
-    @admin.display(description="Consent proof")
+    @admin.display(description=_("Consent proof"))
     def consent_proof(self, lead: Lead) -> str:
-        record = lead.consents.order_by("created_at").first()
-        if record is None:
-            return "none"
-        return (
-            f"{record.get_action_display()} {record.created_at:%Y-%m-%d %H:%M:%S} UTC, "
-            f"policy v{record.policy_version}, text {record.text.digest[:10]}, {record.method}"
+        records = lead.consents.order_by("created_at")
+        if not records:
+            return gettext("none")
+        return "; ".join(
+            gettext("%(action)s %(when)s UTC, policy v%(version)s, text %(digest)s, %(method)s")
+            % {
+                "action": r.get_action_display(),
+                "when": _when(r.created_at),
+                "version": r.policy_version,
+                "digest": r.text.digest[:10],
+                "method": r.method,
+            }
+            for r in records
         )
+
+
+def _when(moment) -> str:
+    return formats.date_format(moment, "DATETIME_FORMAT") if moment else "—"

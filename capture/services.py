@@ -55,7 +55,7 @@ def validate_lead(data: dict) -> LeadData:
 
 def check_lead_rate(*, context: RequestContext) -> None:
     rate = ratelimit.Rate.parse(settings.LEAD_RATE_LIMIT)
-    if not ratelimit.hit(scope="lead", client=context.ip or "unknown", rate=rate):
+    if not ratelimit.allow(scope="lead", ip=context.ip, rate=rate):
         logger.warning("capture.lead.rate_limited")
         raise RateLimited(f"more than {rate.limit} leads in {rate.seconds} s from one address")
 

@@ -31,12 +31,18 @@ _METHODS = {
 }
 
 
+def _register_categories(schema: dict) -> None:
+    """The keys are the register's optional categories, read when the document is built."""
+    schema["propertyNames"] = {"enum": [c.id for c in optional_consent_categories()]}
+
+
 class ChoiceIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     categories: dict[StrictStr, StrictBool] = Field(
         description='Each optional category from the register, e.g. {"analytics": true, '
-        '"booking": false}. A category left out counts as refused.'
+        '"booking": false}. A category left out counts as refused.',
+        json_schema_extra=_register_categories,
     )
     text_version: StrictStr | None = Field(
         default=None,
@@ -100,7 +106,16 @@ def current_state(request: HttpRequest, response: HttpResponse) -> dict:
 
 @router.post(
     "",
-    response={200: RecordedOut, 403: Detail, 409: Detail, 422: FieldErrors, 429: Detail},
+    response={
+        200: RecordedOut,
+        400: Detail,  # not JSON, or JSON we refuse (depth, huge numbers, duplicate keys)
+        403: Detail,
+        409: Detail,
+        413: Detail,
+        415: Detail,  # anything but application/json
+        422: FieldErrors,
+        429: Detail,
+    },
     summary="Record a consent choice (grant, refusal, change or withdrawal)",
     url_name="consent",
 )

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from subjects.models import PersonalRecord
 
@@ -24,14 +25,14 @@ class ConsentRecord(PersonalRecord):
     """One consent event: a grant, refusal, change or withdrawal. Append-only."""
 
     class Kind(models.TextChoices):
-        FORM = "form", "contact form"
-        BANNER = "banner", "cookie banner"
+        FORM = "form", _("contact form")
+        BANNER = "banner", _("cookie banner")
 
     class Action(models.TextChoices):
-        GRANT = "grant", "granted"
-        REFUSE = "refuse", "refused"
-        CHANGE = "change", "changed"
-        WITHDRAW = "withdraw", "withdrawn"
+        GRANT = "grant", _("granted")
+        REFUSE = "refuse", _("refused")
+        CHANGE = "change", _("changed")
+        WITHDRAW = "withdraw", _("withdrawn")
 
     register_fields = {
         "ip_address": "network",
@@ -94,8 +95,8 @@ class WithdrawalRequest(models.Model):
     """
 
     class State(models.TextChoices):
-        OPEN = "open", "open"
-        DONE = "done", "done"
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
 
     subject = models.ForeignKey(
         "subjects.Subject",

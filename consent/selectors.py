@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from capture.selectors import leads_matching
 
@@ -185,3 +185,27 @@ def texts_of(history: ConsentHistory) -> list[dict]:
             "text": text.text,
         }
     return list(seen.values())
+
+
+def form_withdrawn_at_subquery() -> Subquery:
+    """For a Lead queryset: when the visitor withdrew the form consent of that lead (or None)."""
+    return Subquery(
+        ConsentRecord.objects.filter(
+            lead_id=OuterRef("pk"),
+            kind=ConsentRecord.Kind.FORM,
+            action=ConsentRecord.Action.WITHDRAW,
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+
+
+def form_granted_at_subquery() -> Subquery:
+    """For a Lead queryset: when the visitor ticked the form's consent box for that lead."""
+    return Subquery(
+        ConsentRecord.objects.filter(
+            lead_id=OuterRef("pk"), kind=ConsentRecord.Kind.FORM, action=ConsentRecord.Action.GRANT
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )

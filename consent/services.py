@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -35,13 +36,10 @@ from .texts import banner_text, form_consent_text
 logger = logging.getLogger(__name__)
 
 
-CONSENT_RATE = "30/m"
-
-
 def check_consent_rate(*, context: RequestContext) -> None:
     """Every choice is a row of proof; a flood from one address must not fill the table."""
-    rate = ratelimit.Rate.parse(CONSENT_RATE)
-    if not ratelimit.hit(scope="consent", client=context.ip or "unknown", rate=rate):
+    rate = ratelimit.Rate.parse(settings.CONSENT_RATE_LIMIT)
+    if not ratelimit.allow(scope="consent", ip=context.ip, rate=rate):
         logger.warning("consent.rate_limited")
         raise TooManyChoices(f"more than {rate.limit} consent choices in {rate.seconds} s")
 

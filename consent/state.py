@@ -5,11 +5,17 @@ GDPR Art. 7(1)), the optional categories granted, and a short digest of the regi
 consent-relevant content at the time of the choice. It is signed with SECRET_KEY, so a page
 can trust it without a database query; the proof itself is the ConsentRecord rows.
 
+The signature carries the time of the choice (TimestampSigner): a cookie copied out of a
+browser stops working when the register's lifetime for `lk_consent` ("12 months") has run
+from that choice, as does the choice itself. Re-writing the cookie (a GA client id seen)
+keeps the original time, so an active visitor is still asked again after the lifetime.
+
 When the register's consent digest changes (a new recipient, cookie or purpose), the digest
 in the cookie no longer matches: the earlier choice lapses and the banner asks again.
 """
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -20,11 +26,16 @@ from django.core import signing
 from django.http import HttpResponse
 
 from register.loader import consent_digest, register_digest
-from register.selectors import optional_consent_categories
+from register.selectors import cookie_lifetime, optional_consent_categories
 
 COOKIE_NAME = "lk_consent"
-COOKIE_MAX_AGE = timedelta(days=365)  # register.toml: "12 months"
-_SALT = "consent.state.v1"
+# v2: timestamped. A v1 cookie (no timestamp) no longer verifies: its visitor is asked again.
+_SALT = "consent.state.v2"
+
+
+def cookie_max_age() -> timedelta:
+    """How long a choice and its cookie last: the register's duration for lk_consent."""
+    return cookie_lifetime(COOKIE_NAME)
 
 
 @lru_cache(maxsize=8)
@@ -50,6 +61,8 @@ class ConsentState:
     digest: str = ""
     ga_seen: str = ""  # short hash of the GA client id already stored for this consent id
     from_cookie: bool = field(default=False, compare=False)
+    # When the cookie was first signed for this choice (epoch seconds); None: not yet.
+    signed_at: int | None = field(default=None, compare=False)
 
     @property
     def decided(self) -> bool:
@@ -72,7 +85,7 @@ class ConsentState:
         return self.granted & frozenset(optional_category_ids())
 
     def chose(self, granted: set[str]) -> "ConsentState":
-        return replace(self, granted=frozenset(granted), digest=current_digest())
+        return replace(self, granted=frozenset(granted), digest=current_digest(), signed_at=None)
 
 
 def new_state() -> ConsentState:
@@ -83,14 +96,21 @@ def ga_fingerprint(client_id: str) -> str:
     return hashlib.sha256(client_id.encode()).hexdigest()[:8] if client_id else ""
 
 
-def _signer() -> signing.Signer:
-    return signing.Signer(salt=_SALT)
+class _Signer(signing.TimestampSigner):
+    """TimestampSigner that can sign with the time of the original choice."""
+
+    def __init__(self, at: int | None = None) -> None:
+        super().__init__(salt=_SALT)
+        self._at = at
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(self._at) if self._at is not None else super().timestamp()
 
 
 def encode_state(state: ConsentState) -> str:
     categories = "+".join(sorted(state.granted)) or "-"
     raw = ".".join([state.consent_id.hex, categories, state.digest or "-", state.ga_seen or "-"])
-    return _signer().sign(raw)
+    return _Signer(at=state.signed_at).sign(raw)
 
 
 def decode_state(value: str | None) -> ConsentState | None:
@@ -98,7 +118,9 @@ def decode_state(value: str | None) -> ConsentState | None:
     if not value:
         return None
     try:
-        raw = _signer().unsign(value)
+        # SignatureExpired (a BadSignature) once the lifetime has run since the choice.
+        raw = _Signer().unsign(value, max_age=cookie_max_age())
+        signed_at = signing.b62_decode(value.rsplit(":", 2)[1])
         consent_hex, categories, digest, ga_seen = raw.split(".")
         consent_id = uuid.UUID(hex=consent_hex)
     except (signing.BadSignature, ValueError):
@@ -110,16 +132,19 @@ def decode_state(value: str | None) -> ConsentState | None:
         digest="" if digest == "-" else digest,
         ga_seen="" if ga_seen == "-" else ga_seen,
         from_cookie=True,
+        signed_at=signed_at,
     )
 
 
 def set_state_cookie(response: HttpResponse, state: ConsentState) -> None:
     # Strictly necessary (register: cookies.lk_consent); HttpOnly: pages get the state
     # rendered by the server, so no script needs to read it.
+    lifetime = int(cookie_max_age().total_seconds())
+    elapsed = int(time.time()) - state.signed_at if state.signed_at is not None else 0
     response.set_cookie(
         COOKIE_NAME,
         encode_state(state),
-        max_age=int(COOKIE_MAX_AGE.total_seconds()),
+        max_age=max(lifetime - elapsed, 0),
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",

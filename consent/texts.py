@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from register.loader import get_register
 
@@ -14,21 +14,6 @@ def form_consent_text() -> str:
         "technical data of this request) to answer my consultation request and manage it in "
         "Kommo CRM, as described in the Privacy Policy. I can withdraw this consent at any time."
     )
-
-
-# The register's consent category titles and descriptions, marked for translation here so
-# `makemessages` keeps them in consent/locale (the register itself stays in English).
-_REGISTER_STRINGS = (
-    gettext_noop("Strictly necessary"),
-    gettext_noop("Keep the site working and secure, and remember your privacy choices. Always on."),
-    gettext_noop("Analytics (Google Analytics)"),
-    gettext_noop("Lets Google Analytics set cookies and measure how the site is used."),
-    gettext_noop("Booking (Cal.com widget)"),
-    gettext_noop(
-        "Loads the Cal.com calendar so you can book a call; shares your name and email with "
-        "Cal.com."
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -64,9 +49,11 @@ class BannerText:
 
 
 def banner_text() -> BannerText:
+    # The register holds the categories' words in both languages (title_ru, description_ru).
+    register = get_register().localized(get_language() or "en")
     categories = tuple(
-        BannerCategory(id=c.id, title=_(c.title), description=_(c.description), required=c.required)
-        for c in get_register().consent_categories
+        BannerCategory(id=c.id, title=c.title, description=c.description, required=c.required)
+        for c in register.consent_categories
     )
     return BannerText(
         title=_("Your privacy choices"),

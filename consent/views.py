@@ -3,10 +3,10 @@
 import json
 import uuid
 
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,6 +14,7 @@ from audit.services import record_event
 from leadkeeper.context import request_context
 from leadkeeper.csvexport import csv_response
 from leadkeeper.roles import is_dpo
+from leadkeeper.staff import role_required
 from register.selectors import optional_consent_categories
 
 from .errors import ConsentError, TooManyChoices
@@ -116,8 +117,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
             error, status = _("Too many choices from your network; try again in a minute."), 429
         except (ConsentError, ValueError) as problem:
             error, status = str(problem), 400
+    language = get_language() or "en"
     categories = [
-        {"category": c, "granted": c.id in state.effective} for c in optional_consent_categories()
+        {"category": c.localized(language), "granted": c.id in state.effective}
+        for c in optional_consent_categories()
     ]
     response = render(
         request,
@@ -141,8 +144,7 @@ def _actor(request: HttpRequest) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
-@user_passes_test(is_dpo)
+@role_required(is_dpo)
 def desk(request: HttpRequest) -> HttpResponse:
     # The page's form posts: an email or phone typed here stays out of URLs, browser
     # history and proxy logs. GET with ?q= still works for links by consent id.

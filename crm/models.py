@@ -6,6 +6,7 @@ queue: django-tasks has no retries, and a lost task only delays a row, it never 
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxQuerySet(models.QuerySet):
@@ -32,9 +33,9 @@ class OutboxMessage(models.Model):
         SALES_NOTIFICATION = "crm.notify", "email sales about a new lead"
 
     class State(models.TextChoices):
-        PENDING = "pending", "waiting for delivery"
-        DELIVERED = "delivered", "delivered"
-        DEAD = "dead", "rejected: needs staff"
+        PENDING = "pending", _("waiting for delivery")
+        DELIVERED = "delivered", _("delivered")
+        DEAD = "dead", _("rejected: needs staff")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     ref = models.BigIntegerField()  # the id of the object to deliver (a lead for crm.lead)

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from leadkeeper.logging import redact
 from leadkeeper.scheduling import worker_name
@@ -32,12 +33,14 @@ def lead_admin_url(lead_id: int) -> str:
 
 
 def notification_text(lead_id: int) -> tuple[str, str]:
-    subject = f"New website lead #{lead_id}"
-    body = (
-        f"A new consultation request (lead #{lead_id}) has arrived on the website.\n\n"
-        f"Open it in the back office: {lead_admin_url(lead_id)}\n\n"
-        "Contact details are shown there only, after you sign in.\n"
-    )
+    """In the sales team's language (STAFF_LANGUAGE): a worker has no visitor to ask."""
+    with translation.override(settings.STAFF_LANGUAGE):
+        subject = _("New website lead #%(id)s") % {"id": lead_id}
+        body = _(
+            "A new consultation request (lead #%(id)s) has arrived on the website.\n\n"
+            "Open it in the back office: %(url)s\n\n"
+            "Contact details are shown there only, after you sign in.\n"
+        ) % {"id": lead_id, "url": lead_admin_url(lead_id)}
     return subject, body
 
 

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from .errors import DomainError
+from .jsonbody import StrictParser
 
 api = NinjaAPI(
     title="leadkeeper API",
@@ -16,6 +17,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=StrictParser(),
 )
 # Each app owns its routes in <app>/api.py as `router`; mounted here under its public path.
 ROUTERS = {

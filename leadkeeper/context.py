@@ -1,8 +1,10 @@
 """Request context captured with each lead: client IP, approximate country, parsed User-Agent.
 
 The client IP comes from Cloudflare's `CF-Connecting-IP` only when the connecting socket is
-inside Cloudflare's published ranges; anyone else could set that header. The country comes
-from `CF-IPCountry` under the same condition, otherwise from iptocc's offline database.
+inside Cloudflare's published ranges; anyone else could set that header. Behind our own
+proxies (`TRUSTED_PROXIES`, CIDRs) the client is the right-most `X-Forwarded-For` entry
+that no trusted proxy wrote; entries further left are whatever the client sent. The country
+comes from `CF-IPCountry` under the Cloudflare condition, else from iptocc's offline database.
 """
 
 import ipaddress
@@ -64,13 +66,33 @@ def _valid_ip(value: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=4)
+def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs)
+
+
+def _behind_trusted_proxies(remote: str, forwarded_for: str) -> str:
+    """Walk X-Forwarded-For from the right past our own proxies (each appends its peer)."""
+    trusted = _networks(tuple(settings.TRUSTED_PROXIES))
+    for hop in reversed(forwarded_for.split(",")):
+        if not any(ipaddress.ip_address(remote) in net for net in trusted):
+            break
+        hop_ip = _valid_ip(hop)
+        if not hop_ip:
+            break
+        remote = hop_ip
+    return remote
+
+
 def client_ip(request: HttpRequest) -> str:
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    if remote and settings.TRUSTED_PROXIES:
+        remote = _behind_trusted_proxies(remote, request.META.get("HTTP_X_FORWARDED_FOR", ""))
     if _is_cloudflare(remote):
         forwarded = _valid_ip(request.META.get("HTTP_CF_CONNECTING_IP", ""))
         if forwarded:
             return forwarded
-    return _valid_ip(remote)
+    return remote
 
 
 def client_country(request: HttpRequest, ip: str) -> str:

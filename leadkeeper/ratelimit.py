@@ -2,16 +2,26 @@
 
 `LEAD_RATE_LIMIT = "10/m"` means at most 10 hits a minute per client address. Counters live
 in RateLimitCounter so every web process on every machine sees the same count.
+
+Every public POST goes through `allow()` (leads, consent, webhooks, rights requests) or,
+on the collector's hot path, `allow_batched()`. The client is keyed by `client_key()`: an
+IPv4 address as it is, an IPv6 address by its /64, because one subscriber gets a whole /64
+(RFC 6177) and could otherwise rotate through 2^64 addresses, one counter each.
 """
 
+import ipaddress
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .crypto import blind_index
 from .models import RateLimitCounter
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -22,6 +32,7 @@ class Rate:
     seconds: int
 
     @classmethod
+    @lru_cache(maxsize=64)
     def parse(cls, text: str) -> "Rate":
         """'10/m', '100/h', '5/10s' -> Rate; a malformed value names itself."""
         try:
@@ -39,8 +50,32 @@ def _window_start(now: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
 
 
-def hit(*, scope: str, client: str, rate: Rate) -> bool:
-    """Count one hit for this client; False when it is over the limit.
+def client_key(ip: str) -> str:
+    """The address a limit counts: IPv6 by its /64, IPv4 exact, no address as 'unknown'."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def allow(*, scope: str, ip: str, rate: str | Rate, cost: int = 1) -> bool:
+    """Count `cost` hits for this client's address in `scope`; False once over the limit."""
+    rate = Rate.parse(rate) if isinstance(rate, str) else rate
+    return hit(scope=scope, client=client_key(ip), rate=rate, cost=cost)
+
+
+def hit(*, scope: str, client: str, rate: Rate, cost: int = 1) -> bool:
+    """Count one hit for this client; False when it is over the limit."""
+    return _add(scope=scope, client=client, rate=rate, cost=cost) <= rate.limit
+
+
+def _add(*, scope: str, client: str, rate: Rate, cost: int) -> int:
+    """Add `cost` to this client's counter in the current window; the new count.
 
     One atomic upsert (INSERT .. ON CONFLICT DO UPDATE .. RETURNING, on SQLite >= 3.35 and
     PostgreSQL alike), so the hot path pays a single statement and concurrent processes
@@ -50,14 +85,57 @@ def hit(*, scope: str, client: str, rate: Rate) -> bool:
     start = _window_start(timezone.now(), rate.seconds)
     table = RateLimitCounter._meta.db_table
     sql = (
-        f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608
-        f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
+        f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + %s "
         "RETURNING count"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start)])
-        (count,) = cursor.fetchone()
-    return count <= rate.limit
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start), cost, cost])
+            (count,) = cursor.fetchone()
+    except DatabaseError:
+        # Fail open: a counter we cannot write must not turn a lead or a webhook into a 500;
+        # the view reports its own storage failure if it has one.
+        logger.warning("ratelimit.unavailable", extra={"scope": scope})
+        return 0
+    return count
+
+
+@dataclass
+class _Tally:
+    window: int
+    pending: int = 0  # counted here, not yet added to the shared counter
+    shared: int = 0  # the shared counter as of this process's last flush
+
+
+_tallies: dict[tuple[str, str], _Tally] = {}
+_MAX_TALLIES = 50_000
+
+
+def allow_batched(*, scope: str, ip: str, rate: str | Rate, cost: int, flush_every: int) -> bool:
+    """`allow()` for the collector: count in this process, add to the shared counter once
+    every `flush_every` hits, or as soon as this process's view crosses the limit.
+
+    A visitor's ordinary page views cost no query; a flood costs one upsert per
+    `flush_every` events. The limit can be overshot by at most `flush_every` per web
+    process, which is the price of not writing on every beacon.
+    """
+    rate = Rate.parse(rate) if isinstance(rate, str) else rate
+    now = int(timezone.now().timestamp())
+    window = now - now % rate.seconds
+    key = (scope, client_key(ip))
+    tally = _tallies.get(key)
+    if tally is None or tally.window != window:
+        if len(_tallies) >= _MAX_TALLIES:
+            _tallies.clear()  # a new window or a swarm of addresses: start afresh
+        tally = _tallies[key] = _Tally(window=window)
+    if tally.shared > rate.limit:
+        return False
+    tally.pending += cost
+    if tally.pending >= flush_every or tally.shared + tally.pending > rate.limit:
+        pending, tally.pending = tally.pending, 0
+        tally.shared = _add(scope=scope, client=key[1], rate=rate, cost=pending)
+    return tally.shared + tally.pending <= rate.limit
 
 
 def prune_counters(*, older_than: timedelta = timedelta(days=1)) -> int:

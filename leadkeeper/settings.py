@@ -5,6 +5,7 @@ configured, no personal data in logs. `make run` writes var/.env with this machi
 secrets (SECRET_KEY, FIELD_ENCRYPTION_KEYS) the first time.
 """
 
+import ipaddress
 import warnings
 from pathlib import Path
 
@@ -53,7 +54,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "leadkeeper.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "leadkeeper.middleware.PublicPostMiddleware",
     "consent.middleware.ConsentMiddleware",
     "register.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -81,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "register.context_processors.register",
+                "leadkeeper.staff.staff_nav",
             ],
         },
     },
@@ -130,6 +134,14 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+# HSTS is sent only on HTTPS responses (SecurityMiddleware), so this default does nothing
+# to a developer's http://127.0.0.1; in production it pins the site to HTTPS for a year.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# With `preload` in the header anyone may submit the domain to browsers' preload lists, which
+# takes months to undo: the owner's decision (SECURE_HSTS_PRELOAD=true), not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -138,11 +150,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+# A view that sends each role where it works (leadkeeper.staff.landing_url).
+LOGIN_REDIRECT_URL = "/staff/"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Catalogues live in each app's locale/ (leadkeeper.catalogues builds them, docs/i18n.md).
+LOCALE_PATHS: list[Path] = []
+# The language switch remembers the choice in this strictly necessary cookie (the register
+# declares it); Accept-Language decides until the visitor chooses.
+LANGUAGE_COOKIE_NAME = "django_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# What the sales team reads in emails a worker sends (no visitor's Accept-Language there).
+STAFF_LANGUAGE = env.str("STAFF_LANGUAGE", default="ru")
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -180,6 +202,33 @@ LEAD_MIN_FILL_SECONDS = env.float("LEAD_MIN_FILL_SECONDS", default=3.0)
 CLOUDFLARE_RANGES_FILE = env.path(
     "CLOUDFLARE_RANGES_FILE", default=BASE_DIR / "leadkeeper" / "data" / "cloudflare_ips.txt"
 )
+# Our own reverse proxies (CIDRs): only their X-Forwarded-For is believed (leadkeeper/context.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _cidr in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_cidr.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_cidr!r} is not an address or CIDR"
+        ) from None
+# Partner landings allowed to post leads from their visitors' browsers (full origins,
+# e.g. https://partner.example); every other foreign Origin gets 403.
+PARTNER_ORIGINS = env.list("PARTNER_ORIGINS", default=[])
+
+# --- Public POST limits (leadkeeper/ratelimit.py), per client address or IPv6 /64 --------------
+# The collector counts events, not requests: a page view is one or two.
+COLLECT_RATE_LIMIT = env.str("COLLECT_RATE_LIMIT", default="1200/m")
+CONSENT_RATE_LIMIT = env.str("CONSENT_RATE_LIMIT", default="30/m")
+WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="300/m")
+RIGHTS_RATE_LIMIT = env.str("RIGHTS_RATE_LIMIT", default="5/m")
+# The largest request body a POST may have (413 above it; leadkeeper/middleware.py). Kommo's
+# bulk webhooks may be larger and are allowed up to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)
+# Browsers may use no camera, microphone, location, payment or sensors on our pages.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
 
 # --- Integrations (off until configured) -------------------------------------------------------
 KOMMO_BASE_URL = env.str("KOMMO_BASE_URL", default="")
@@ -197,6 +246,8 @@ KOMMO_CONTRACT_COMPLETED_FIELD_ID = env.int("KOMMO_CONTRACT_COMPLETED_FIELD_ID",
 GA_MEASUREMENT_ID = env.str("GA_MEASUREMENT_ID", default="")
 CALCOM_LINK = env.str("CALCOM_LINK", default="")
 CALCOM_WEBHOOK_SECRET = env.str("CALCOM_WEBHOOK_SECRET", default="")
+# A signed Cal.com delivery is accepted this long after (or before) its createdAt.
+CALCOM_WEBHOOK_TOLERANCE_SECONDS = env.int("CALCOM_WEBHOOK_TOLERANCE_SECONDS", default=300)
 TURNSTILE_SITE_KEY = env.str("TURNSTILE_SITE_KEY", default="")
 TURNSTILE_SECRET_KEY = env.str("TURNSTILE_SECRET_KEY", default="")
 if KOMMO_BASE_URL and not KOMMO_ACCESS_TOKEN:
@@ -254,11 +305,16 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django configures its own loggers first (django.utils.log.DEFAULT_LOGGING): a console
+    # handler on "django" that prints only when DEBUG is on, and mail_admins. Naming each
+    # logger here replaces those handlers, so every line of Django's goes through the
+    # redaction filter in every setting (issue 15: an unmasked 404 path under DEBUG).
     "loggers": {
         # Django's own defaults would print these through handlers without the redaction
         # filter (runserver's lines, and django.request's 4xx lines name the path, which for
         # the Kommo webhook holds its secret).
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "apscheduler": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # httpx logs request URLs at INFO, and a Kommo contact look-up carries a phone in

@@ -1,17 +1,19 @@
 """Content-Security-Policy from the register: our pages may reach only declared hosts.
 
-Hosts of recipients that always apply are allowed on every page; hosts of a consent-gated
-recipient (Google Analytics, Cal.com) only on responses to a visitor who granted that
-category. Everything else is 'self'.
+Every host a recipient in the register declares is allowed, and nothing else ('self'). The
+hosts of consent-gated recipients (Google Analytics, Cal.com) are allowed before consent too,
+so the banner can load what a choice allows in place, without a reload that would empty a
+half-typed contact form; whether their scripts load is decided by consent (consent app),
+and a host the register does not declare stays unreachable.
 """
 
 from .loader import get_register
 
 
-def allowed_hosts(granted: set[str]) -> list[str]:
+def allowed_hosts(granted: set[str], *, include_gated: bool = True) -> list[str]:
     hosts: list[str] = []
     for recipient in get_register().recipients:
-        if recipient.when == "always" or recipient.when in granted:
+        if recipient.when == "always" or recipient.when in granted or include_gated:
             hosts.extend(f"https://{h}" for h in recipient.hosts)
     return sorted(set(hosts))
 

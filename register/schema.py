@@ -1,7 +1,7 @@
 """The shape of register.toml, validated with pydantic (one error names file, entry, field)."""
 
 import datetime
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -9,17 +9,48 @@ Identifier = str
 
 
 class _Entry(BaseModel):
+    """An entry whose prose fields may have a Russian twin, `<field>_ru`, next to them.
+
+    `localized("ru")` returns the entry with every twin in its field's place (and the English
+    where a twin is empty), so the policy, the banner and the records read one shape.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def localized(self, language: str) -> "Self":
+        suffix = f"_{language.split('-')[0]}"
+        updates: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            twin = getattr(self, name + suffix, None)
+            if twin:
+                updates[name] = twin
+            elif isinstance(value, _Entry):
+                updates[name] = value.localized(language)
+            elif isinstance(value, list) and value and isinstance(value[0], _Entry):
+                updates[name] = [item.localized(language) for item in value]
+        return self.model_copy(update=updates) if updates else self
+
+    @classmethod
+    def translated_fields(cls, language: str = "ru") -> list[str]:
+        """The prose fields that have a twin in `language` (for the completeness test)."""
+        suffix = f"_{language}"
+        return [n for n in cls.model_fields if n + suffix in cls.model_fields]
 
 
 class Policy(_Entry):
     title: str
+    title_ru: str = ""
     last_updated: datetime.date
     storage: str
+    storage_ru: str = ""
     transfers: str
+    transfers_ru: str = ""
+    # Kept for versions published before it moved into a comment; never shown.
     template_notice: str = ""
     # GDPR Art. 30(1)(g): a general description of the security measures.
     security_measures: list[str] = []
+    security_measures_ru: list[str] = []
 
 
 class Controller(_Entry):
@@ -30,27 +61,40 @@ class Controller(_Entry):
     supervisory_authority: str
     # How to reach it (GDPR Art. 77): the rights desk's complaint answer quotes this.
     supervisory_authority_contact: str = ""
+    supervisory_authority_ru: str = ""
+    # GDPR Art. 13(1)(a): the controller's identity and contact details, as registered.
+    legal_entity: str = ""
+    legal_entity_ru: str = ""
+    postal_address: str = ""
+    postal_address_ru: str = ""
+    registration: str = ""
+    registration_ru: str = ""
 
 
 class LegalBasis(_Entry):
     id: Identifier
     article: str = Field(pattern=r"^6\(1\)\([a-f]\)$")
     title: str
+    title_ru: str = ""
     detail: str = ""
+    detail_ru: str = ""
 
 
 class RetentionRule(_Entry):
     id: Identifier
     title: str
+    title_ru: str = ""
     months: int = Field(gt=0, le=240)
     clock: Literal["last_interaction", "collected", "contract_completed"]
     action: Literal["delete", "anonymise"]
     description: str
+    description_ru: str = ""
 
 
 class Category(_Entry):
     id: Identifier
     title: str
+    title_ru: str = ""
     retention: Identifier
     direct_identifier: bool = False
 
@@ -58,6 +102,7 @@ class Category(_Entry):
 class Purpose(_Entry):
     id: Identifier
     title: str
+    title_ru: str = ""
     legal_basis: Identifier
     categories: list[Identifier] = Field(min_length=1)
     consent_category: Identifier | None = None
@@ -65,14 +110,20 @@ class Purpose(_Entry):
     data_subjects: list[str] = Field(default_factory=lambda: ["website visitors"])
     # Art. 13(1)(d): a purpose resting on Art. 6(1)(f) must state the interest pursued.
     interest: str = ""
+    interest_ru: str = ""
+
+
+    data_subjects_ru: list[str] = []
 
 
 class Recipient(_Entry):
     id: Identifier
     name: str
     role: str
+    role_ru: str = ""
     shares: list[Identifier] = Field(min_length=1)
     shares_text: str
+    shares_text_ru: str = ""
     when: Identifier  # "always" or a consent category id
     hosts: list[str] = []
     server_hosts: list[str] = []
@@ -82,21 +133,30 @@ class Recipient(_Entry):
     # GDPR Chapter V: a recipient outside the EEA needs a named safeguard (Art. 45/46/49).
     outside_eea: bool = True
     safeguard: str = ""
+    safeguard_ru: str = ""
+
+
+    country_ru: str = ""
 
 
 class ConsentCategory(_Entry):
     id: Identifier
     title: str
+    title_ru: str = ""
     description: str
+    description_ru: str = ""
     required: bool = False
 
 
 class Cookie(_Entry):
     name: str
     provider: str
+    provider_ru: str = ""
     category: Identifier
     purpose: str
+    purpose_ru: str = ""
     duration: str
+    duration_ru: str = ""
 
 
 class Promise(_Entry):

@@ -1,6 +1,8 @@
 """Questions the rest of the code asks the register (reads only)."""
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .errors import PolicyNotPublished
 from .loader import get_register, register_digest
@@ -113,3 +115,21 @@ def records_of_processing(register: Register | None = None) -> list[ProcessingRe
 def previous_policy_version(number: int) -> PolicyVersion | None:
     """The version published just before `number` (what `/privacy/v/<n>/` compares with)."""
     return PolicyVersion.objects.filter(number__lt=number).order_by("-number").first()
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s+(day|week|month|year)s?\s*$", re.IGNORECASE)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 365 / 12, "year": 365}
+
+
+def cookie_lifetime(name: str) -> timedelta:
+    """A cookie's declared duration ("12 months", "2 weeks") as a timedelta (policy §8).
+
+    ValueError names the cookie when it is missing or its duration is not a fixed period.
+    """
+    cookie = next((c for c in get_register().cookies if c.name == name), None)
+    if cookie is None:
+        raise ValueError(f"the register declares no cookie named {name!r}")
+    match = _DURATION.match(cookie.duration)
+    if match is None:
+        raise ValueError(f"cookie {name!r} has no fixed duration: {cookie.duration!r}")
+    return timedelta(days=round(int(match.group(1)) * _UNIT_DAYS[match.group(2).lower()]))

@@ -1,13 +1,15 @@
 from dataclasses import asdict, astuple
 from dataclasses import fields as fields_of
 
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import get_language
 
 from leadkeeper.csvexport import csv_response
 from leadkeeper.roles import is_dpo
+from leadkeeper.staff import role_required
 
 from .loader import get_register
 from .schema import Register
@@ -23,7 +25,8 @@ from .versions import compare_policies
 
 
 def _policy_context(version, *, current: bool, versions: list) -> dict:
-    content = Register.model_validate(version.content)
+    # The register holds the prose in both languages; the visitor reads theirs.
+    content = Register.model_validate(version.content).localized(get_language() or "en")
     bases_used = [
         basis
         for basis in content.legal_bases
@@ -38,6 +41,7 @@ def _policy_context(version, *, current: bool, versions: list) -> dict:
         "is_current": current,
         "bases_used": bases_used,
         "purposes_by_basis": purposes_by_basis,
+        "consent_titles": {c.id: c.title for c in content.consent_categories},
         "versions": versions,
     }
 
@@ -74,17 +78,22 @@ def privacy_policy_version(request: HttpRequest, number: int) -> HttpResponse:
     return render(request, "register/policy.html", context)
 
 
-@login_required
-@user_passes_test(is_dpo)
+@role_required(is_dpo)
 def desk(request: HttpRequest) -> HttpResponse:
-    return render(request, "register/desk.html")
+    return render(
+        request,
+        "register/desk.html",
+        {"records_url": reverse("register:records"), "policy_url": reverse("register:policy")},
+    )
 
 
-@login_required
-@user_passes_test(is_dpo)
+@role_required(is_dpo)
 def records(request: HttpRequest) -> HttpResponse:
     """GDPR Art. 30 records of processing, from the register, as a page, CSV or JSON."""
     register = get_register()
+    if not request.GET.get("format"):
+        # Exports stay in the register's own (English) words; the page reads the DPO's.
+        register = register.localized(get_language() or "en")
     rows = records_of_processing(register)
     version = current_policy_version()
     export = request.GET.get("format", "")

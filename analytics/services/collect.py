@@ -8,12 +8,12 @@ class, country, browser / OS / device type, a visitor key. Never an IP, never a 
 """
 
 import datetime
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from django.conf import settings
 from django.utils import timezone
 
 from capture.attribution import (
@@ -23,9 +23,11 @@ from capture.attribution import (
     normalise_click_id,
     normalise_utm,
 )
+from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
+from leadkeeper.jsonbody import MalformedJSON, loads_strict
 
-from ..errors import BodyTooLarge, InvalidEvent, MalformedBody
+from ..errors import BodyTooLarge, CollectRateLimited, InvalidEvent, MalformedBody
 from ..ingest import store_events
 from ..models import Event
 from ..salts import today
@@ -67,12 +69,30 @@ def parse_body(body: bytes) -> list | dict:
     if len(body) > MAX_BODY_BYTES:
         raise BodyTooLarge(f"the body is {len(body)} bytes; at most {MAX_BODY_BYTES} are accepted")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MalformedBody(f"the body is not JSON: {error}") from None
+        data = loads_strict(body)
+    except MalformedJSON as error:
+        raise MalformedBody(str(error)) from None
     if not isinstance(data, dict | list):
         raise MalformedBody("the body must be an event object or a list of events")
     return data
+
+
+# An ordinary visitor's beacons never reach the shared counter; a flood does once in this many.
+FLUSH_EVERY = 200
+
+
+def check_collect_rate(*, context: RequestContext, events: int) -> None:
+    """Events per address (IPv6: per /64) per minute: a flood must not fake the figures."""
+    rate = ratelimit.Rate.parse(settings.COLLECT_RATE_LIMIT)
+    flush_every = max(1, min(FLUSH_EVERY, rate.limit // 4))
+    allowed = ratelimit.allow_batched(
+        scope="collect", ip=context.ip, rate=rate, cost=events, flush_every=flush_every
+    )
+    if not allowed:
+        logger.warning("analytics.collect.rate_limited", extra={"events": events})
+        raise CollectRateLimited(
+            f"more than {rate.limit} events in {rate.seconds} s from one address"
+        )
 
 
 # Unicode category Cc is exactly these two ranges.
@@ -117,7 +137,7 @@ def clean_event(raw: object, *, host: str, now: datetime.datetime) -> CleanEvent
     if unknown:
         raise InvalidEvent(sorted(unknown)[0], "is not a known field")
     kind = raw.get("type")
-    if kind not in TYPES:
+    if not isinstance(kind, str) or kind not in TYPES:  # {} or [] is unhashable: a TypeError
         raise InvalidEvent("type", 'must be "pageview" or "engagement"')
     url = _text(raw, "url", required=True)
     try:

@@ -211,3 +211,15 @@ def test_the_script_is_on_public_pages_and_asks_for_an_id_only_with_consent(clie
     assert "analytics/collect.js" in html and "data-cid" not in html
     _grant_analytics(client)
     assert 'data-cid="1"' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("kind", [{}, [], 5, None])
+def test_an_event_type_that_is_not_a_string_is_a_422_not_a_500(client, kind):
+    # Found by schemathesis: `{} in TYPES` raised TypeError (unhashable).
+    response = client.post(
+        "/api/v1/collect",
+        json.dumps({"type": kind, "url": "http://testserver/"}),
+        content_type="text/plain",
+    )
+    assert response.status_code == 422
+    assert "type" in response.json()["errors"]

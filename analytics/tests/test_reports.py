@@ -229,7 +229,7 @@ def test_the_report_page_shows_figures_charts_and_comparison(client, marketer, r
     assert response.status_code == 200
     html = response.content.decode()
     assert "google / cpc" in html and "/pricing/" in html
-    assert "1 Mar 2026 – 7 Mar 2026" in html  # the previous period it compares with
+    assert "March 1, 2026 – March 7, 2026" in html  # the previous period it compares with
     assert html.count("<svg") >= 8
     assert "4.0%" in html  # conversion rate 6 / 150
     assert "▲ 150%" in html  # visits 150 vs 60
@@ -276,3 +276,19 @@ def test_every_formula_start_in_a_campaign_csv_is_escaped(client, marketer, valu
     cells = [c for row in csv.reader(io.StringIO(response.content.decode())) for c in row]
     assert "'" + value in cells
     assert value not in cells
+
+
+def test_the_report_formats_numbers_and_dates_for_the_readers_language(client, marketer, rollups):
+    html = client.get(
+        "/reports/?from=2026-03-08&to=2026-03-14", HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert '<html lang="ru">' in html and "Маркетинговые отчёты" in html
+    assert "4,0%" in html  # conversion rate 6 / 150, the Russian decimal comma
+    assert "1 марта 2026 г. – 7 марта 2026 г." in html
+
+
+def test_summary_csv_rounds_rates_and_seconds(client, marketer, rollups):
+    body = client.get("/reports/summary.csv?from=2026-03-08&to=2026-03-14").content.decode()
+    rows = dict((r.split(",")[0], r.split(",")[1:]) for r in body.strip().splitlines()[1:])
+    assert rows["conversion_rate"][0] == "0.0400"
+    assert all(len(v.partition(".")[2]) <= 4 for values in rows.values() for v in values)

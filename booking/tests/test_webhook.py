@@ -223,3 +223,35 @@ def test_a_later_booking_by_the_same_email_moves_its_subjects_clock(client):
         _deliver(client, calcom_body(uid="bk-9", email="walk-in@example.com"))
     subject.refresh_from_db()
     assert subject.last_interaction_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+# --- Issue 15 item 7: a captured, validly signed delivery cannot be replayed later ------------
+
+
+@pytest.mark.replay_window
+def test_a_delivery_older_than_five_minutes_is_refused_and_changes_nothing(client):
+    body = calcom_body(created_at="2026-11-20T10:00:00.000Z")
+    with time_machine.travel(datetime(2026, 11, 20, 10, 5, 1, tzinfo=UTC), tick=False):
+        response = _deliver(client, body)
+    assert response.status_code == 400
+    assert "300 s" in response.json()["detail"]
+    assert not Booking.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.replay_window
+def test_a_delivery_within_five_minutes_applies_once_and_its_replay_is_a_duplicate(client):
+    body = calcom_body(created_at="2026-11-20T10:00:00.000Z")
+    with time_machine.travel(datetime(2026, 11, 20, 10, 4, 0, tzinfo=UTC), tick=False):
+        assert _deliver(client, body).json()["outcome"] == "applied"
+        assert _deliver(client, body).json()["outcome"] == "duplicate"
+    with time_machine.travel(datetime(2026, 11, 21, 10, 0, 0, tzinfo=UTC), tick=False):
+        assert _deliver(client, body).status_code == 400
+    assert Booking.objects.count() == WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.replay_window
+def test_a_delivery_dated_in_the_future_is_refused(client):
+    body = calcom_body(created_at="2026-11-20T11:00:00.000Z")
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, 0, tzinfo=UTC), tick=False):
+        assert _deliver(client, body).status_code == 400
+    assert not Booking.objects.exists()

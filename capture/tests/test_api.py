@@ -113,3 +113,75 @@ def test_openapi_document_and_docs_are_served_without_a_cdn(client):
     docs = client.get("/api/docs").content.decode()
     assert "cdn" not in docs.lower()
     assert "/static/ninja/" in docs
+
+
+# --- Issue 15 item 3: no cross-site leads, bot defences on the JSON path ---------------------
+
+
+def test_a_text_plain_post_from_a_foreign_page_gets_415_and_stores_nothing(client):
+    response = _post(
+        client, lead_payload(), content_type="text/plain", HTTP_ORIGIN="https://evil.example"
+    )
+    assert response.status_code == 415
+    assert "lk_consent" not in response.cookies
+    assert Lead.objects.count() == ConsentRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_only_application_json_is_accepted(client, content_type):
+    response = _post(client, lead_payload(), content_type=content_type)
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+
+
+def test_a_json_post_from_a_foreign_page_gets_403(client):
+    response = _post(client, lead_payload(), HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert "lk_consent" not in response.cookies
+    assert Lead.objects.count() == 0
+
+
+def test_a_declared_partner_landing_may_post_leads(client, settings):
+    settings.PARTNER_ORIGINS = ["https://partner.example"]
+    response = _post(client, lead_payload(), HTTP_ORIGIN="https://partner.example")
+    assert response.status_code == 201
+
+
+def _from_our_page(client, **fields):
+    return _post(client, lead_payload(**fields), HTTP_ORIGIN="http://testserver")
+
+
+def test_a_post_from_our_own_page_needs_the_signed_render_time(client):
+    response = _from_our_page(client)
+    assert response.status_code == 422
+    assert Lead.objects.count() == 0
+
+
+def test_a_post_from_our_own_page_sent_too_fast_or_with_the_honeypot_is_refused(client):
+    import time_machine
+
+    from capture.forms import sign_render_time
+
+    with time_machine.travel("2026-11-01 10:00:00Z", tick=False) as clock:
+        stamp = sign_render_time()
+        clock.shift(1)
+        assert _from_our_page(client, rendered_at=stamp).status_code == 422
+        clock.shift(10)
+        assert _from_our_page(client, rendered_at=stamp, website="x").status_code == 422
+        assert _from_our_page(client, rendered_at=stamp).status_code == 201
+    assert Lead.objects.count() == 1
+
+
+def test_turnstile_when_configured_applies_to_api_leads(client, settings):
+    settings.TURNSTILE_SECRET_KEY = "1x0000000000000000000000000000000AA"
+    response = _post(client, lead_payload())
+    assert response.status_code == 422
+    assert "turnstile_token" in response.json()["errors"]
+    assert Lead.objects.count() == 0
+
+
+def test_an_unknown_field_is_named_in_a_422_rather_than_dropped(client):
+    response = _post(client, lead_payload(phon="+7 916 123-45-67"))
+    assert response.status_code == 422
+    assert "phon" in response.json()["errors"]
+    assert Lead.objects.count() == 0

@@ -56,6 +56,7 @@ def banner_for(request: HttpRequest) -> Banner:
             "text": text.digest,
             "reload": request.method == "GET",
             "api": "/api/v1/consent",
+            "ga": ga_measurement_id(),
         },
     )
     request._consent_banner = banner
@@ -66,3 +67,21 @@ def banner_for(request: HttpRequest) -> Banner:
 def consent_banner(context: template.Context) -> Banner | None:
     request = context.get("request")
     return banner_for(request) if request is not None else None
+
+
+@register.filter
+def choices_in_words(categories: dict) -> str:
+    """A record's categories as a person reads them: "Analytics (Google Analytics): allowed"."""
+    from django.utils.translation import get_language
+    from django.utils.translation import gettext as _
+
+    from register.loader import get_register
+
+    register_ = get_register().localized(get_language() or "en")
+    titles = {c.id: c.title for c in register_.consent_categories}
+    titles["contact_form"] = _("Processing of the consultation request")
+    words = [
+        f"{titles.get(key, key)}: {_('allowed') if value else _('refused')}"
+        for key, value in categories.items()
+    ]
+    return "; ".join(words)

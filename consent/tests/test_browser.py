@@ -48,11 +48,18 @@ def test_before_consent_nothing_gated_is_requested_and_no_optional_cookie_is_set
     assert not ConsentRecord.objects.exists()
 
 
+def _decided(page) -> None:
+    """The choice applies in place: the banner closes, the page stays (no reload)."""
+    page.wait_for_selector("#lk-consent", state="hidden")
+
+
 def test_accept_all_loads_gtag_with_the_measurement_id(page):
     page.goto("/")
-    with page.expect_navigation():
+    page.evaluate("window.lkSamePage = true")
+    with page.expect_request(lambda r: "googletagmanager.com/gtag/js" in r.url):
         page.get_by_role("button", name="Accept all").click()
-    page.wait_for_load_state("load")
+    _decided(page)
+    assert page.evaluate("window.lkSamePage") is True  # loaded in place, not reloaded
     assert _gtag_requests(page) == [f"https://www.googletagmanager.com/gtag/js?id={GA_ID}"]
     assert page.locator("#lk-consent").is_hidden()
     record = ConsentRecord.objects.get()
@@ -63,8 +70,8 @@ def test_accept_all_loads_gtag_with_the_measurement_id(page):
 
 def test_withdrawal_stops_gtag_on_the_next_page_and_deletes_the_ga_cookies(page, live_server):
     page.goto("/")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Accept all").click()
+    page.get_by_role("button", name="Accept all").click()
+    _decided(page)
     # What gtag.js would have stored: host-only, domain-wide and path-scoped variants.
     page.context.add_cookies(
         [
@@ -88,14 +95,13 @@ def test_withdrawal_stops_gtag_on_the_next_page_and_deletes_the_ga_cookies(page,
 
 def test_withdrawal_from_the_reopened_banner_clears_ga_cookies_in_the_page(page, live_server):
     page.goto("/")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Accept all").click()
+    page.get_by_role("button", name="Accept all").click()
+    _decided(page)
     page.evaluate("document.cookie = '_ga=GA1.1.42.1700000000; path=/'")
     page.get_by_role("link", name="Cookie settings").click()
     page.wait_for_selector("#lk-consent:not([hidden])")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Reject all").click()
-    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Reject all").click()
+    _decided(page)
     page.third_party_requests.clear()
     page.goto("/privacy/")
     assert _gtag_requests(page) == []
@@ -124,8 +130,8 @@ def test_the_banner_is_operable_with_the_keyboard_alone(page):
             break
     else:
         pytest.fail("Accept all is not reachable with Tab near the start of the page")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    _decided(page)
     assert ConsentRecord.objects.get().action == "grant"
     # Reopen from the footer, close with Escape: focus goes back where it was.
     page.get_by_role("link", name="Cookie settings").focus()
@@ -141,9 +147,8 @@ def test_per_category_choice_loads_only_what_was_chosen(page):
     page.goto("/")
     page.get_by_text("Choose categories").click()
     page.get_by_role("switch", name="Booking (Cal.com widget)").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save my choices").click()
-    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Save my choices").click()
+    _decided(page)
     assert _gtag_requests(page) == []
     assert ConsentRecord.objects.get().categories["booking"] is True
 

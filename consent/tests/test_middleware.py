@@ -31,8 +31,9 @@ def test_before_any_choice_the_page_loads_nothing_optional_and_shows_the_banner(
     response = client.get("/")
     html = response.content.decode()
     assert GTAG not in html
-    assert "googletagmanager" not in response["Content-Security-Policy"]
-    assert "cal.com" not in response["Content-Security-Policy"]
+    # The CSP names the declared hosts (so a choice can load GA in place, without a reload);
+    # what keeps GA out before consent is that no script of it is on the page.
+    assert "lk-gtag" not in html and "cal.com/embed" not in html
     banner = re.search(r'<div id="lk-consent"[^>]*>', html).group(0)
     assert " hidden" not in banner
     assert "Cookie" in response["Vary"]
@@ -56,7 +57,6 @@ def test_after_analytics_consent_gtag_loads_with_the_measurement_id(client, sett
     assert f'src="{GTAG}?id={GA_ID}"' in html
     assert 'gtag("consent","update",{analytics_storage:"granted"})' in html
     assert "https://www.googletagmanager.com" in response["Content-Security-Policy"]
-    assert "cal.com" not in response["Content-Security-Policy"]
     banner = re.search(r'<div id="lk-consent"[^>]*>', html).group(0)
     assert " hidden" in banner
 
@@ -83,7 +83,6 @@ def test_a_register_change_lapses_earlier_choices_and_the_banner_asks_again(
     response = client.get("/")
     html = response.content.decode()
     assert GTAG not in html
-    assert "googletagmanager" not in response["Content-Security-Policy"]
     assert " hidden" not in re.search(r'<div id="lk-consent"[^>]*>', html).group(0)
     assert '"lapsed": true' in html
 

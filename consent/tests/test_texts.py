@@ -1,8 +1,5 @@
-import ast
-import gettext
 from pathlib import Path
 
-import pytest
 from django.utils import translation
 
 from consent.texts import banner_text, form_consent_text
@@ -11,37 +8,8 @@ from register.loader import get_register
 APPS = [Path(__file__).resolve().parents[2] / app for app in ("consent", "booking")]
 
 
-def _po_entries(path: Path) -> dict[str, str]:
-    """msgid -> msgstr of a .po file (enough of the format for our own catalogs)."""
-    entries: dict[str, str] = {}
-    msgid = msgstr = None
-    field = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("msgid "):
-            if msgid:
-                entries[msgid] = msgstr
-            msgid, msgstr, field = ast.literal_eval(line[6:]), "", "id"
-        elif line.startswith("msgstr "):
-            msgstr, field = ast.literal_eval(line[7:]), "str"
-        elif line.startswith('"') and field == "id":
-            msgid += ast.literal_eval(line)
-        elif line.startswith('"') and field == "str":
-            msgstr += ast.literal_eval(line)
-    if msgid:
-        entries[msgid] = msgstr
-    return entries
-
-
-@pytest.mark.parametrize("app", APPS, ids=lambda p: p.name)
-def test_the_committed_russian_catalog_is_complete_and_compiled(app):
-    po = app / "locale" / "ru" / "LC_MESSAGES" / "django.po"
-    mo = po.with_suffix(".mo")
-    entries = _po_entries(po)
-    assert entries and all(entries.values()), [k for k, v in entries.items() if not v]
-    with mo.open("rb") as handle:
-        compiled = gettext.GNUTranslations(handle)
-    for msgid, msgstr in entries.items():
-        assert compiled.gettext(msgid) == msgstr, f"{app.name}: recompile the .mo ({msgid[:40]})"
+# The catalogues themselves (complete, not fuzzy, compiled) are checked for every app by
+# leadkeeper/tests/test_catalogues.py.
 
 
 def test_every_word_of_the_banner_has_a_russian_version():

@@ -110,7 +110,10 @@ def test_the_desk_is_for_the_dpo_only(client):
     user = User.objects.create_user("sales", password="pw-for-tests-only")
     user.groups.add(Group.objects.get_or_create(name="sales")[0])
     client.force_login(user)
-    assert client.get(DESK).status_code == 302
+    # A page that says it belongs to another role (and links what sales may open).
+    response = client.get(DESK)
+    assert response.status_code == 403
+    assert "/admin/capture/lead/" in response.content.decode()
 
 
 def _history_with_lead() -> tuple[uuid.UUID, object]:

@@ -25,7 +25,7 @@ def test_a_new_lead_emails_sales_a_back_office_link_without_personal_data(settin
 
     (email,) = mail.outbox
     assert email.to == ["sales@kommoexpert.ru"]
-    assert email.subject == f"New website lead #{lead.pk}"
+    assert email.subject == f"Новая заявка с сайта №{lead.pk}"  # STAFF_LANGUAGE, ru by default
     assert f"https://kommoexpert.ru/admin/capture/lead/{lead.pk}/change/" in email.body
     for personal in ("Ivan", "Petrov", "+7916", "9161234567", "example.com", "95.31.18"):
         assert personal not in email.subject and personal not in email.body

@@ -7,9 +7,10 @@ which never matches.
 
 import hashlib
 import hmac
-import json
 
 from pydantic import ValidationError
+
+from leadkeeper.jsonbody import MalformedJSON, loads_strict
 
 from .errors import CalcomPayloadInvalid, CalcomSignatureInvalid
 from .payloads import BookingPayload, WebhookEvent
@@ -37,9 +38,9 @@ def verify_signature(*, body: bytes, signature: str, secret: str) -> None:
 
 def parse_event(body: bytes) -> WebhookEvent:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise CalcomPayloadInvalid("the webhook body is not JSON") from None
+        data = loads_strict(body)
+    except MalformedJSON as error:
+        raise CalcomPayloadInvalid(f"the webhook body is not JSON we accept: {error}") from None
     if not isinstance(data, dict):
         raise CalcomPayloadInvalid("the webhook body is not a JSON object")
     try:

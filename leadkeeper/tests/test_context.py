@@ -55,3 +55,38 @@ def test_user_agent_is_parsed_into_browser_os_and_device(user_agent, browser, de
 def test_request_context_bundles_ip_country_and_user_agent():
     context = request_context(make_request(REMOTE_ADDR="8.8.8.8", HTTP_USER_AGENT=IPHONE))
     assert (context.ip, context.country, context.ua.os) == ("8.8.8.8", "US", "iOS")
+
+
+# --- Issue 15 item 4: the client behind our own proxies ---------------------------------------
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_last_address_it_did_not_write(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    request = make_request(
+        REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 81.2.69.160, 10.0.0.7"
+    )
+    # 10.0.0.7 is our second proxy; 81.2.69.160 connected to it; 1.2.3.4 is what the client
+    # claimed, and a client can claim anything.
+    assert client_ip(request) == "81.2.69.160"
+
+
+def test_forwarded_for_is_ignored_from_an_address_that_is_not_a_trusted_proxy(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    request = make_request(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="81.2.69.160")
+    assert client_ip(request) == "203.0.113.9"
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(settings):
+    settings.TRUSTED_PROXIES = []
+    request = make_request(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="81.2.69.160")
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_cloudflare_behind_our_proxy_still_names_the_visitor(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    request = make_request(
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=f"81.2.69.160, {CLOUDFLARE_EDGE}",
+        HTTP_CF_CONNECTING_IP="81.2.69.160",
+    )
+    assert client_ip(request) == "81.2.69.160"

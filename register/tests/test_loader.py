@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from register.errors import RegisterInvalid
-from register.loader import DEFAULT_PATH, load_register
+from register.loader import DEFAULT_PATH, get_register, load_register
+from register.schema import Register
 
 
 def _broken(tmp_path: Path, old: str, new: str) -> Path:
@@ -87,3 +88,31 @@ def test_the_process_refuses_to_start_with_a_broken_register(tmp_path):
     )
     assert result.returncode != 0
     assert "refusing to start" in result.stderr and "retention[0] 'contact'.months" in result.stderr
+
+
+def _missing_twins(entry, where: str) -> list[str]:
+    missing = []
+    for name in type(entry).translated_fields("ru"):
+        if getattr(entry, name) and not getattr(entry, f"{name}_ru"):
+            missing.append(f"{where}.{name}_ru")
+    for name in type(entry).model_fields:
+        value = getattr(entry, name)
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if hasattr(item, "translated_fields"):
+                    missing += _missing_twins(item, f"{where}.{name}[{i}]")
+        elif hasattr(value, "translated_fields"):
+            missing += _missing_twins(value, f"{where}.{name}")
+    return missing
+
+
+def test_every_prose_field_of_the_register_has_its_russian_twin():
+    assert _missing_twins(get_register(), "register") == []
+
+
+def test_the_register_localized_to_russian_reads_russian_and_keeps_proper_names():
+    ru = get_register().localized("ru")
+    assert ru.policy.title == "Политика конфиденциальности"
+    assert {r.name for r in ru.recipients} >= {"Kommo CRM (amoCRM)", "Cal.com"}
+    assert get_register().localized("en") == get_register()
+    assert isinstance(ru, Register)

@@ -99,9 +99,11 @@ def test_a_version_page_shows_what_changed_section_by_section(client, settings, 
 
 def test_the_comparison_is_rendered_in_the_readers_language(client, settings, tmp_path):
     current_policy_version()
-    second = _publish_changed(
-        settings, tmp_path, _register('description = "14 months"', 'description = "26 months"')
+    # The Russian page reads the register's Russian twin: change both languages.
+    changed = _register('description = "14 months"', 'description = "26 months"').replace(
+        'description_ru = "14 месяцев"', 'description_ru = "26 месяцев"'
     )
+    second = _publish_changed(settings, tmp_path, changed)
     html = client.get(f"/privacy/v/{second.number}/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert re.search(r'<html lang="ru"', html)
     page_titles = re.findall(r"<h2>(5\. [^<]+)</h2>", html)

@@ -18,3 +18,14 @@
     if (input && !input.value) input.value = stored[k] || "";
   });
 })();
+
+// After a rejected submission, put the keyboard (and a screen reader) on the first wrong field.
+(function () {
+  var form = document.querySelector("[data-lead-form]");
+  if (!form) return;
+  var wrong = form.querySelector(".has-error input:not([type=hidden]), .has-error textarea, [aria-invalid=true]");
+  if (!wrong) return;
+  // After "load": Chrome blurs the active element when it scrolls to the #contact fragment.
+  function focus() { setTimeout(function () { wrong.focus(); }, 0); }
+  if (document.readyState === "complete") focus(); else window.addEventListener("load", focus);
+})();

@@ -1,7 +1,8 @@
 /* leadkeeper consent banner: no dependencies, no third-party request of its own.
    The server renders the banner and the state; this script records choices through
-   POST /api/v1/consent, clears Google Analytics cookies without consent, and reloads
-   so the next response carries the scripts (and the CSP) that match the choice. */
+   POST /api/v1/consent, clears Google Analytics cookies without consent, and loads the
+   scripts a choice allows in place: no reload, so a half-typed contact form survives and no
+   second page view is counted (the CSP already names every host the register declares). */
 (function () {
   "use strict";
   var d = document, root = d.getElementById("lk-consent"), el = d.getElementById("lk-consent-state");
@@ -36,6 +37,17 @@
     });
   }
 
+  function loadGa() {
+    if (!state.ga || d.getElementById("lk-gtag") || !window.gtag) return;
+    window.gtag("consent", "update", { analytics_storage: "granted" });
+    window.gtag("js", new Date());
+    window.gtag("config", state.ga, { cookie_domain: "none" });
+    var s = d.createElement("script");
+    s.async = true; s.id = "lk-gtag";
+    s.src = "https://www.googletagmanager.com/gtag/js?id=" + encodeURIComponent(state.ga);
+    d.head.appendChild(s);
+  }
+
   function announce(granted) {
     window.lkConsent.granted = granted;
     d.dispatchEvent(new CustomEvent("lk:consent", { detail: { granted: granted } }));
@@ -48,11 +60,20 @@
       d.body.insertBefore(root, skip ? skip.nextSibling : d.body.firstChild);
     }
     root.hidden = false;
+    room();
     if (focus) root.focus();
   }
 
+  // Room below the page as tall as the banner: whatever the banner covers (the contact
+  // form's submit button on a laptop screen) can be scrolled up into view above it.
+  function room() {
+    d.body.style.paddingBottom = root.hidden ? "" : root.offsetHeight + "px";
+  }
+  window.addEventListener("resize", room);
+
   function hide() {
     root.hidden = true;
+    room();
     if (opener) { opener.focus(); opener = null; }
   }
 
@@ -78,7 +99,7 @@
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (res) {
-      var before = state.granted.slice().sort().join(), granted = res.granted;
+      var before = state.granted.slice(), granted = res.granted;
       if (granted.indexOf("analytics") < 0) {
         if (window.gtag) window.gtag("consent", "update", { analytics_storage: "denied" });
         clearGa();
@@ -86,7 +107,11 @@
       state.granted = granted; state.decided = true;
       announce(granted);
       hide();
-      if (granted.slice().sort().join() !== before && state.reload) location.reload();
+      if (granted.indexOf("analytics") >= 0 && before.indexOf("analytics") < 0) loadGa();
+      // Only the click-to-load calendar is rendered by the server: that page, and only
+      // that one, shows its new content by loading again (it has no form to lose).
+      if (granted.indexOf("booking") >= 0 && before.indexOf("booking") < 0 &&
+          d.querySelector("[data-consent-grant]") && state.reload) location.reload();
     }).catch(function () { fallback(); });
   }
 

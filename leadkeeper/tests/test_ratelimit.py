@@ -1,0 +1,38 @@
+"""Issue 15 item 4: the limiter's keys and its batched counting (endpoints: each app's tests)."""
+
+import pytest
+
+from leadkeeper import ratelimit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ipv6_addresses_count_by_their_64_and_ipv4_exactly():
+    assert ratelimit.client_key("2001:db8:1:2::1") == ratelimit.client_key("2001:db8:1:2:ffff::9")
+    assert ratelimit.client_key("2001:db8:1:2::1") != ratelimit.client_key("2001:db8:1:3::1")
+    assert ratelimit.client_key("::ffff:81.2.69.160") == "81.2.69.160"
+    assert ratelimit.client_key("81.2.69.160") != ratelimit.client_key("81.2.69.161")
+    assert ratelimit.client_key("") == "unknown"
+
+
+def test_a_visitors_beacons_below_the_flush_size_cost_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        for _ in range(10):
+            assert ratelimit.allow_batched(
+                scope="collect", ip="81.2.69.160", rate="1200/m", cost=2, flush_every=200
+            )
+
+
+def test_the_batched_limit_reaches_the_shared_counter_every_process_sees():
+    for _ in range(3):
+        ratelimit.allow_batched(
+            scope="collect", ip="81.2.69.160", rate="10/m", cost=2, flush_every=3
+        )
+    # 4 of the 6 reached the shared counter (one flush); 2 are still pending here.
+    ratelimit._tallies.clear()  # another process: knows nothing locally
+    assert ratelimit.allow_batched(
+        scope="collect", ip="81.2.69.160", rate="10/m", cost=5, flush_every=3
+    )
+    assert not ratelimit.allow_batched(
+        scope="collect", ip="81.2.69.160", rate="10/m", cost=3, flush_every=3
+    )
