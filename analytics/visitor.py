@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from consent.services import truncate_ip
-from leadkeeper.crypto import blind_index
+from leadkeeper.crypto import blind_index, blind_indexes
 
 from .salts import on_forget, salt_for
 
@@ -43,6 +43,12 @@ def _key(day: datetime.date, ip: str, user_agent: str) -> str:
 
 def consented_id_hash(cid: str) -> str:
     return blind_index(f"analytics-cid|{cid}")
+
+
+def consented_id_hashes(cid: str) -> list[str]:
+    """Under every index key: the id is forgotten on withdrawal whichever key stored it
+    (events keep the key they were stored with until retention drops them)."""
+    return blind_indexes(f"analytics-cid|{cid}")
 
 
 # Keys computed under a salt leave memory with it.

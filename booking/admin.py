@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin_reads import AuditedReadsMixin
+
 from .models import Booking, WebhookDelivery
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(AuditedReadsMixin, admin.ModelAdmin):
     list_display = ("uid", "status", "start_time", "lead_id", "subject_id", "updated_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in Booking._meta.fields]

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin_reads import AuditedReadsMixin
 from consent.selectors import form_granted_at_subquery, form_withdrawn_at_subquery
 from crm.models import OutboxMessage
 from crm.selectors import delivery_state_subquery
@@ -15,7 +16,7 @@ from .selectors import leads_matching
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(AuditedReadsMixin, admin.ModelAdmin):
     """Sales sees leads with source, consent and delivery; search is by exact phone or email."""
 
     list_display = (

@@ -12,7 +12,9 @@ from subjects.normalise import normalise_email, normalise_phone
 
 from .attribution import CLICK_ID_FIELDS, UTM_FIELDS
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidi overrides/isolates that make a name read backwards on
+# a staff page or in Kommo (right-to-left text itself needs none of them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _FILL_SALT = "capture.form-rendered-at"
 
 

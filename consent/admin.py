@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin_reads import AuditedReadsMixin
+
 from .models import AnalyticsClientId, ConsentRecord, ConsentText, WithdrawalRequest
 
 
@@ -14,7 +16,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(AuditedReadsMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "kind",
@@ -45,7 +47,7 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnalyticsClientId)
-class AnalyticsClientIdAdmin(admin.ModelAdmin):
+class AnalyticsClientIdAdmin(AuditedReadsMixin, admin.ModelAdmin):
     list_display = ("client_id", "consent_id", "first_seen_at", "last_seen_at", "subject_id")
     readonly_fields = [f.name for f in AnalyticsClientId._meta.fields]
 

@@ -10,9 +10,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from audit.services import record_event
+from audit.reads import reason_required, record_read
 from leadkeeper.context import request_context
 from leadkeeper.csvexport import csv_response
+from leadkeeper.jsonexport import json_response
 from leadkeeper.roles import is_dpo
 from leadkeeper.staff import role_required
 from register.selectors import optional_consent_categories
@@ -38,6 +39,8 @@ from .services import (
 from .state import ConsentState, new_state, optional_category_ids, set_state_cookie
 
 PAGE = "/privacy/consent/"
+# What the desk shows of a person (audited per read); the rest is proof metadata.
+PERSONAL_EXPORT_FIELDS = ("ip_address_truncated", "user_agent", "ga_client_ids", "lead_id")
 
 
 def _safe_next(request: HttpRequest, default: str = PAGE) -> str:
@@ -139,12 +142,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _actor(request: HttpRequest) -> str:
-    return f"staff:{request.user.pk}"
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(is_dpo)
+@reason_required
 def desk(request: HttpRequest) -> HttpResponse:
     # The page's form posts: an email or phone typed here stays out of URLs, browser
     # history and proxy logs. GET with ?q= still works for links by consent id.
@@ -153,17 +153,14 @@ def desk(request: HttpRequest) -> HttpResponse:
     export = params.get("format", "")
     history = consent_history_matching(query=query) if query else None
     if history is not None and history.found:
-        record_event(
-            actor=_actor(request),
+        record_read(
+            request=request,
             action="consent.history.exported" if export else "consent.history.viewed",
-            subject_id=history.subject_ids[0] if len(history.subject_ids) == 1 else None,
-            reason="consent proof look-up by the DPO (GDPR Art. 7(1))",
-            data={
-                "query_kind": history.query_kind,
-                "records": len(history.records),
-                "subjects": history.subject_ids,
-                "format": export or "html",
-            },
+            subject_ids=history.subject_ids,
+            fields=PERSONAL_EXPORT_FIELDS,
+            what="consent proof look-up by the DPO (GDPR Art. 7(1))",
+            exported=export,
+            data={"query_kind": history.query_kind, "records": len(history.records)},
         )
         if export == "csv":
             return _csv(history)
@@ -216,9 +213,5 @@ def _json(history) -> HttpResponse:
             for w in history.withdrawals
         ],
     }
-    response = HttpResponse(
-        json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    # Visitor-controlled values (User-Agent) are made inert in the file (jsonexport).
+    return json_response(filename=_filename("json"), body=body)

@@ -5,8 +5,11 @@ derives keys from SECRET_KEY, with FIELD_ENCRYPTION_KEYS: real Fernet keys, newe
 so rotating SECRET_KEY never makes personal data unreadable and keys rotate on their own.
 Fernet is authenticated encryption (AES-128-CBC + HMAC-SHA256).
 
-Lookups go through a blind index: HMAC-SHA256 of the normalised value under a key derived
-from the oldest encryption key (kept across rotations so indexes stay valid).
+Lookups go through a blind index: HMAC-SHA256 of the normalised value under an index key.
+Index keys form a list too, BLIND_INDEX_KEYS, newest first: writes use the newest, look-ups
+try every key (`blind_indexes()`), so a look-up keeps working while `manage.py rotate_keys`
+recomputes stored indexes. Without BLIND_INDEX_KEYS the one index key is derived from the
+oldest encryption key, as before the list existed.
 """
 
 import hashlib
@@ -15,7 +18,6 @@ from functools import cache
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
-from django.utils.functional import cached_property
 from encrypted_fields import fields as encrypted
 
 
@@ -29,7 +31,9 @@ def fernet() -> MultiFernet:
 
 
 class _SettingsKeys:
-    @cached_property
+    # A property, not cached on the field: the field lives as long as the process, and the
+    # key list may change under it (a rotation test, a reloaded setting).
+    @property
     def f(self) -> MultiFernet:  # the library's name for its cipher
         return fernet()
 
@@ -43,13 +47,34 @@ class EncryptedTextField(_SettingsKeys, encrypted.EncryptedTextField):
 
 
 @cache
-def _index_key(oldest_key: str) -> bytes:
-    return hashlib.sha256(b"leadkeeper blind index v1|" + oldest_key.encode()).digest()
+def _index_key(secret: str) -> bytes:
+    return hashlib.sha256(b"leadkeeper blind index v1|" + secret.encode()).digest()
+
+
+def index_secrets() -> list[str]:
+    """The blind-index secrets, newest first."""
+    return list(settings.BLIND_INDEX_KEYS) or [settings.FIELD_ENCRYPTION_KEYS[-1]]
+
+
+def _hmac(secret: str, value: str) -> str:
+    return hmac.new(_index_key(secret), value.encode(), hashlib.sha256).hexdigest()
 
 
 def blind_index(value: str) -> str:
-    """HMAC of an already-normalised value: equal values match, the value is not stored."""
+    """HMAC of an already-normalised value under the newest index key (what is stored)."""
     if not value:
         return ""
-    key = _index_key(settings.FIELD_ENCRYPTION_KEYS[-1])
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return _hmac(index_secrets()[0], value)
+
+
+def blind_indexes(value: str) -> list[str]:
+    """The value's index under every index key: look-ups match rows not yet rotated."""
+    if not value:
+        return [""]
+    return [_hmac(secret, value) for secret in index_secrets()]
+
+
+def key_fingerprint() -> str:
+    """Names the newest encryption and index keys without revealing them (rotation runs)."""
+    material = f"{settings.FIELD_ENCRYPTION_KEYS[0]}|{index_secrets()[0]}".encode()
+    return hashlib.sha256(b"leadkeeper key fingerprint|" + material).hexdigest()[:16]

@@ -7,16 +7,27 @@ Numbers stay numbers: a negative change is not a formula.
 """
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Bidirectional overrides and isolates reorder what a reader sees ("Trojan Source",
+# CVE-2021-42574): an export shows them as visible <U+202E> marks instead.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def visible_bidi(text: str) -> str:
+    return BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def safe_cell(value: object) -> object:
     """`value`, with a text that a spreadsheet would evaluate made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str):
+        return value
+    value = visible_bidi(value)
+    if value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -20,10 +20,10 @@ from . import ratelimit
 from .context import client_ip
 
 JSON_ONLY = ("/api/v1/leads", "/api/v1/consent", "/api/v1/rights-requests")
-# Path prefix -> (scope, setting naming the rate).
+# Path prefix -> (scope, setting naming the rate). Rights requests are limited by their own
+# intake service (per address and per identifier: rights/services/intake.py), not here.
 RATE_LIMITED = {
     "/hooks/": ("webhook", "WEBHOOK_RATE_LIMIT"),
-    "/api/v1/rights-requests": ("rights", "RIGHTS_RATE_LIMIT"),
 }
 # Kommo sends a bulk change of a few hundred leads as one form body (crm/views.py).
 LARGE_BODIES = ("/hooks/kommo/",)

@@ -32,3 +32,26 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%H:%M:%S}: {self.count}"
+
+
+class KeyRotationProgress(models.Model):
+    """How far `rotate_keys` got in one model towards one key set: a rerun resumes here.
+
+    `target` fingerprints the newest keys (never the keys), so adding another key starts
+    a new run while a crashed run with the same keys continues from `last_pk`.
+    """
+
+    target = models.CharField(max_length=16)
+    model = models.CharField(max_length=100)  # "capture.lead"
+    last_pk = models.BigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["target", "model"], name="keyrotation_target_model")
+        ]
+
+    def __str__(self) -> str:
+        state = "done" if self.finished_at else f"at pk {self.last_pk}"
+        return f"rotation {self.target} of {self.model}: {state}"

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "leadkeeper.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "leadkeeper.middleware.PublicPostMiddleware",
+    "leadkeeper.dbguard.DatabaseUnavailableMiddleware",
     "consent.middleware.ConsentMiddleware",
     "register.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,8 +69,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "leadkeeper.staff_auth.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "leadkeeper.urls"
@@ -115,6 +122,9 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# /healthz reports the node unavailable below this much free disk (SQLite's folder).
+HEALTH_MIN_FREE_BYTES = env.int("HEALTH_MIN_FREE_BYTES", default=100 * 2**20)
+
 # --- Background work ------------------------------------------------------------------
 TASKS = {
     "default": {
@@ -152,6 +162,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/admin/login/"
 # A view that sends each role where it works (leadkeeper.staff.landing_url).
 LOGIN_REDIRECT_URL = "/staff/"
+
+# --- Staff logins (leadkeeper/staff_auth.py) ---------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock one account from one address after 5 failures; an admin unlocks it (axes_reset_username,
+# or deleting the "access attempt" in the admin), or it unlocks itself after the cool-off.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "leadkeeper/staff_locked.html"
+AXES_CLIENT_IP_CALLABLE = "leadkeeper.context.client_ip"  # Cloudflare-aware, as for leads
+AXES_VERBOSE = False  # its log lines carry usernames and IP addresses
+# TOTP for the DPO group and superusers: on unless a developer runs with DEBUG.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="leadkeeper")
+# Staff sessions end after 30 minutes without a request (ASVS 3.3); visitors have none.
+SESSION_COOKIE_AGE = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+# HSTS once served over HTTPS in production (SecurityMiddleware sends it on HTTPS only).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+CSRF_COOKIE_HTTPONLY = True
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -191,6 +226,10 @@ if not FIELD_ENCRYPTION_KEYS:
         "or run `make run` once to generate var/.env"
     )
 
+# Blind-index secrets, newest first (any random strings; empty: derived from the oldest
+# encryption key). `manage.py rotate_keys` recomputes stored indexes under the newest.
+BLIND_INDEX_KEYS = env.list("BLIND_INDEX_KEYS", default=[])
+
 REGISTER_PATH = env.str("REGISTER_PATH", default="")
 
 # --- Capture ---------------------------------------------------------------------------------
@@ -220,7 +259,6 @@ PARTNER_ORIGINS = env.list("PARTNER_ORIGINS", default=[])
 COLLECT_RATE_LIMIT = env.str("COLLECT_RATE_LIMIT", default="1200/m")
 CONSENT_RATE_LIMIT = env.str("CONSENT_RATE_LIMIT", default="30/m")
 WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="300/m")
-RIGHTS_RATE_LIMIT = env.str("RIGHTS_RATE_LIMIT", default="5/m")
 # The largest request body a POST may have (413 above it; leadkeeper/middleware.py). Kommo's
 # bulk webhooks may be larger and are allowed up to DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=256 * 1024)

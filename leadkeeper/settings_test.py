@@ -8,6 +8,9 @@ os.environ.setdefault(
     "uP1aXs8TnXzX7o9wq3b3F6l6s0k5m6Q4sQ8r1x2y3z4=,Xq9jJ8m7QZk1Vb2nC3x4Z5a6S7d8F9g0H1j2K3l4M5s=",
 )
 os.environ.setdefault("LEAD_MIN_FILL_SECONDS", "3")
+# Most staff tests log in with force_login; the second factor has its own tests, which
+# turn this on (leadkeeper/tests/test_staff_auth.py).
+os.environ.setdefault("STAFF_REQUIRE_2FA", "false")
 
 from .settings import *  # noqa: F403
 

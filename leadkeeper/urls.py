@@ -6,6 +6,8 @@ from .api import api
 from .health import healthz
 from .staff import StaffLoginView, staff_home
 
+handler500 = "leadkeeper.dbguard.server_error"
+
 admin.site.site_header = _("leadkeeper back office")
 admin.site.site_title = "leadkeeper"
 
@@ -15,8 +17,10 @@ urlpatterns = [
     path("admin/login/", StaffLoginView.as_view(), name="staff_login"),
     path("staff/", staff_home, name="staff_home"),
     path("admin/", admin.site.urls),
+    path("staff/2fa/", include("leadkeeper.staff_urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("audit.urls")),
     path("", include("register.urls")),
     path("", include("capture.urls")),
     path("", include("consent.urls")),

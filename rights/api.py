@@ -16,10 +16,21 @@ router = Router(tags=["rights"])
 class RightsRequestIn(Schema):
     model_config = ConfigDict(extra="ignore")
 
-    right: StrictStr = Field(description=f"One of: {', '.join(Right.values)}.")
-    email: StrictStr | None = Field(default=None, description="Where the link to confirm goes.")
-    phone: StrictStr | None = Field(default=None, description="We call back to confirm.")
-    details: StrictStr | None = Field(default=None, description="At most 4000 characters.")
+    # The enumeration is documented, and checked by the intake service so that a wrong value
+    # is a 422 naming the field in the API's one error shape.
+    right: StrictStr = Field(
+        description=f"One of: {', '.join(Right.values)}.",
+        json_schema_extra={"enum": list(Right.values)},
+    )
+    email: StrictStr | None = Field(
+        default=None, max_length=254, description="Where the link to confirm goes."
+    )
+    phone: StrictStr | None = Field(
+        default=None, max_length=40, description="We call back to confirm."
+    )
+    details: StrictStr | None = Field(
+        default=None, max_length=4000, description="At most 4000 characters."
+    )
 
 
 class Received(Schema):
@@ -37,7 +48,14 @@ class Detail(Schema):
 
 @router.post(
     "",
-    response={202: Received, 400: Detail, 422: FieldErrors, 429: Detail},
+    response={
+        202: Received,
+        400: Detail,  # a body that is not JSON
+        413: Detail,  # a body over MAX_REQUEST_BODY_BYTES
+        415: Detail,  # anything but application/json
+        422: FieldErrors,
+        429: Detail,
+    },
     summary="Exercise a data-subject right (GDPR Art. 15-21, 7(3), 77)",
     description=(
         "Answers 202 with a reference whether or not we hold data on the person; a link "

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from audit.admin_reads import AuditedReadsMixin
 from leadkeeper.roles import is_dpo
 
 from .errors import SubjectsNotMergeable
@@ -14,7 +15,7 @@ def _actor(request: HttpRequest) -> str:
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(AuditedReadsMixin, admin.ModelAdmin):
     """The DPO resolves possible duplicates (issue 15): merge two subjects, or keep them apart."""
 
     list_display = (

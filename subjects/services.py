@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import record_event
-from leadkeeper.crypto import blind_index
+from leadkeeper.crypto import blind_index, blind_indexes
 
 from .errors import SubjectsNotMergeable
 from .models import Subject
@@ -33,22 +33,24 @@ def subject_for(*, phone: str, email: str) -> Subject:
     the DPO to merge or keep apart. Does not move the §5 clock: see record_interaction().
     """
     phone_index, email_index = blind_index(phone), blind_index(email)
+    # Matched under every index key: a subject `rotate_keys` has not reached yet is found.
     if phone_index:
-        subject = _alive().filter(phone_index=phone_index).first()
+        subject = _alive().filter(phone_index__in=blind_indexes(phone)).first()
     elif email_index:
-        subject = _alive().filter(phone_index="", email_index=email_index).first()
+        subject = _alive().filter(phone_index="", email_index__in=blind_indexes(email)).first()
     else:
         subject = None
     if subject is None:
-        return _new_subject(phone_index=phone_index, email_index=email_index)
+        return _new_subject(phone_index=phone_index, email_index=email_index, email=email)
     if email_index and not subject.email_index:
         subject.email_index = email_index
         subject.save(update_fields=["email_index"])
     return subject
 
 
-def _new_subject(*, phone_index: str, email_index: str) -> Subject:
-    same_email = _alive().filter(email_index=email_index).first() if email_index else None
+def _new_subject(*, phone_index: str, email_index: str, email: str = "") -> Subject:
+    emails = blind_indexes(email) if email else [email_index]
+    same_email = _alive().filter(email_index__in=emails).first() if email_index else None
     now = timezone.now()
     subject = Subject.objects.create(
         phone_index=phone_index,

@@ -32,7 +32,7 @@ from ..ingest import store_events
 from ..models import Event
 from ..salts import today
 from ..sources import classify
-from ..visitor import consented_id_hash, visitor_key
+from ..visitor import consented_id_hash, consented_id_hashes, visitor_key
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +282,9 @@ def collect_events(
 
 def forget_consented_id(*, cid: str) -> int:
     """Withdrawal of analytics consent: the id no longer links anything we hold."""
-    forgotten = Event.objects.filter(consented_id=consented_id_hash(cid)).update(consented_id="")
+    forgotten = Event.objects.filter(consented_id__in=consented_id_hashes(cid)).update(
+        consented_id=""
+    )
     if forgotten:
         logger.info("analytics.consented_id.forgotten", extra={"events": forgotten})
     return forgotten

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from audit.models import AuditEvent
+from audit.tests.factories import give_read_reason
 from consent.models import ConsentRecord, ConsentText, WithdrawalRequest
 from consent.state import COOKIE_NAME, ConsentState, decode_state, encode_state
 
@@ -98,6 +99,7 @@ def dpo(client: Client) -> Client:
     user = User.objects.create_user("dpo", password="pw-for-tests-only")
     user.groups.add(Group.objects.get_or_create(name="dpo")[0])
     client.force_login(user)
+    give_read_reason(client)
     return client
 
 
@@ -207,6 +209,7 @@ def test_the_desk_search_posts_so_an_email_stays_out_of_the_url(client, django_u
     dpo = django_user_model.objects.create_user("dpo-post", password="pw-12345678", is_staff=True)
     dpo.groups.add(Group.objects.get(name="dpo"))
     client.force_login(dpo)
+    give_read_reason(client)
     page = client.get("/desk/consent/").content.decode()
     assert '<form method="post" role="search">' in page
     response = client.post("/desk/consent/", {"q": "nobody@example.com"})

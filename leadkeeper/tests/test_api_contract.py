@@ -51,4 +51,5 @@ def test_schemathesis_finds_no_failure_in_any_operation(live_server, settings):
     )
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, report
-    assert "4 selected" in result.stdout, report  # leads, consent (GET, POST), collect
+    # leads, consent (GET, POST), collect, rights-requests
+    assert "5 selected" in result.stdout, report

@@ -5,6 +5,7 @@ import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
 
+from audit.tests.factories import give_read_reason
 from leadkeeper import ratelimit, scheduling
 from leadkeeper.models import RateLimitCounter, SchedulerLease
 
@@ -94,6 +95,7 @@ def test_staff_groups_exist_and_marketing_sees_no_personal_data(client, django_u
     seller = django_user_model.objects.create_user("s", password="pw-12345678", is_staff=True)
     seller.groups.add(Group.objects.get(name="sales"))
     client.force_login(seller)
+    give_read_reason(client)
     assert client.get("/admin/capture/lead/").status_code == 200
 
 

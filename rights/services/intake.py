@@ -70,7 +70,7 @@ def check_request_rate(*, ip: str, data: RequestData) -> None:
     address nor a flood of links to one inbox gets through."""
     per_ip = ratelimit.Rate.parse(settings.RIGHTS_RATE_LIMIT)
     per_identifier = ratelimit.Rate.parse(settings.RIGHTS_IDENTIFIER_RATE_LIMIT)
-    if not ratelimit.hit(scope="rights", client=ip or "unknown", rate=per_ip):
+    if not ratelimit.hit(scope="rights-intake", client=ip or "unknown", rate=per_ip):
         logger.warning("rights.request.rate_limited", extra={"by": "ip"})
         raise TooManyRequests(f"more than {per_ip.limit} requests in {per_ip.seconds} s")
     for identifier in filter(None, (data.email, data.phone)):

@@ -27,6 +27,7 @@ class Command(BaseCommand):
                     f"    {url}",
                     "    user:     admin",
                     f"    password: {password}",
+                    "    On first login you set up an authenticator app (TOTP): keep a phone at hand.",
                     "",
                 ]
             )

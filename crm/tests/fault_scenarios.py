@@ -1,0 +1,65 @@
+"""CRM delivery as a scenario of the worker-kill harness (leadkeeper/tests/worker_kills.py)."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import timezone
+
+from crm.models import KommoState, OutboxMessage
+from crm.tasks import sweep_outbox
+from leadkeeper.tests.worker_kills import Scenario, Tally
+
+from .factories import make_leads
+from .kommo_double import KommoDouble
+
+LEADS = 100
+
+
+@contextmanager
+def crm_delivery() -> Iterator[Scenario]:
+    """100 leads delivered to the local Kommo (slowed, so kills land mid-request)."""
+    kommo = KommoDouble(token="fault-token", rate_limit=None).start()
+    kommo.delay = 0.03
+    leads: list[int] = []
+    configured: dict[str, object] = {
+        "KOMMO_BASE_URL": kommo.url,
+        "KOMMO_ACCESS_TOKEN": kommo.token,
+        "KOMMO_MODE": "complex",
+        "KOMMO_REQUESTS_PER_SECOND": 50.0,
+    }
+
+    def prepare() -> None:
+        leads.extend(lead.pk for lead in make_leads(LEADS))
+
+    def rows():
+        return OutboxMessage.objects.filter(kind=OutboxMessage.Kind.CRM_LEAD)
+
+    def recover() -> None:
+        # The dead worker's leases run out (LEASE is 120 s; the harness does not wait it).
+        rows().exclude(state=OutboxMessage.State.DELIVERED).update(claimed_until=timezone.now())
+        KommoState.objects.filter(pk=1).update(blocked_until=None, consecutive_failures=0)
+
+    def tally() -> Tally:
+        markers = kommo.markers()
+        counts = [markers.get(f"lk-{pk}", 0) for pk in leads]
+        return Tally(
+            items=len(leads),
+            lost=sum(1 for c in counts if c == 0),
+            duplicated=sum(c - 1 for c in counts if c > 1),
+        )
+
+    scenario = Scenario(
+        name="crm.delivery",
+        prepare=prepare,
+        enqueue=lambda: sweep_outbox.call(),
+        progress=lambda: len(kommo.received),
+        finished=lambda: not rows().exclude(state=OutboxMessage.State.DELIVERED).exists(),
+        recover=recover,
+        tally=tally,
+        env={key: str(value) for key, value in configured.items()},
+        settings=configured,
+    )
+    try:
+        yield scenario
+    finally:
+        kommo.stop()
