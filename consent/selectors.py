@@ -45,6 +45,14 @@ def leads_with_withdrawn_consent(*, lead_ids: list[int]) -> set[int]:
     )
 
 
+def analytics_client_ids(*, subject_ids: list[int]) -> list[str]:
+    """GA client ids seen under these subjects' analytics consent: what Google must erase."""
+    ids = AnalyticsClientId.objects.filter(subject_id__in=subject_ids).values_list(
+        "client_id", flat=True
+    )
+    return sorted(set(ids))
+
+
 def _as_consent_id(query: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(query.strip())

@@ -13,6 +13,7 @@ from analytics.models import Event, LeadAttribution
 from booking.models import Booking
 from capture.models import Lead
 from consent.models import AnalyticsClientId, ConsentRecord
+from consent.selectors import analytics_client_ids
 from register.selectors import retention_rule
 from subjects.models import Subject
 from subjects.normalise import normalise_email, normalise_phone
@@ -95,13 +96,7 @@ def holdings(*, subject_ids: list[int]) -> Holdings:
         }
         for b in Booking.objects.filter(subject_id__in=subject_ids).order_by("start_time")
     ]
-    found.ga_client_ids = sorted(
-        set(
-            AnalyticsClientId.objects.filter(subject_id__in=subject_ids).values_list(
-                "client_id", flat=True
-            )
-        )
-    )
+    found.ga_client_ids = analytics_client_ids(subject_ids=subject_ids)
     found.attributions = list(
         LeadAttribution.objects.filter(subject_id__in=subject_ids).values(
             "lead_id",
@@ -137,11 +132,18 @@ def restrict_subjects(*, subject_ids: list[int], at: datetime) -> int:
     )
 
 
-def stop_linked_analytics(*, subject_ids: list[int]) -> dict[str, int]:
-    """Art. 21: the person's linked first-party analytics (legitimate interests) end."""
+def stop_linked_analytics(*, subject_ids: list[int], at: datetime) -> dict[str, int]:
+    """Art. 21: the person's linked first-party analytics (legitimate interests) end.
+
+    What exists is deleted; `objected_at` keeps the attribution job from linking their leads
+    again (analytics.services.attribution), so the campaign reports stop counting them.
+    """
     events, _ = Event.objects.filter(subject_id__in=subject_ids).delete()
     attributions, _ = LeadAttribution.objects.filter(subject_id__in=subject_ids).delete()
-    return {"analytics_events": events, "lead_attributions": attributions}
+    objected = Subject.objects.filter(pk__in=subject_ids, objected_at__isnull=True).update(
+        objected_at=at
+    )
+    return {"analytics_events": events, "lead_attributions": attributions, "subjects": objected}
 
 
 def erase_subjects(*, subject_ids: list[int], keep_lead_ids: list[int], at: datetime) -> dict:

@@ -20,6 +20,9 @@ class Subject(models.Model):
     # Art. 18: while set, the subject's data is stored but not otherwise processed.
     restricted_at = models.DateTimeField(null=True, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Art. 21: objected to processing under legitimate interests (first-party analytics
+    # linked to the person, campaign attribution); while set, that processing skips them.
+    objected_at = models.DateTimeField(null=True, blank=True)
     # Issue 15: created while another subject had the same email. An email anyone can type
     # does not join two people; the DPO merges them or keeps them apart (subjects.services).
     possible_duplicate_of = models.ForeignKey(

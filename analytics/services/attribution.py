@@ -120,14 +120,15 @@ def attribute_pending_leads(*, limit: int = BATCH_SIZE) -> int:
     Idempotent (a lead is attributed once; the one-to-one row settles a race between two
     workers) and small, so it never holds the database long. Newest first: a lead whose
     attribution keeps failing cannot starve the new ones, and a new lead's salt still exists.
-    Erased or restricted subjects are skipped: no new processing of their data (GDPR Art.
-    17, 18).
+    Erased, restricted or objecting subjects are skipped: no new processing of their data
+    (GDPR Art. 17, 18, 21).
     """
     pending = list(
         Lead.objects.filter(
             attribution__isnull=True,
             subject__erased_at__isnull=True,
             subject__restricted_at__isnull=True,
+            subject__objected_at__isnull=True,
         )
         .order_by("-created_at", "-pk")
         .values_list("pk", flat=True)[:limit]

@@ -12,6 +12,9 @@ It follows developers.kommo.com for shapes and rules:
   multitext fields; 204 when nothing matches;
 - GET /api/v4/leads/{id}, /api/v4/contacts/{id}: one entity, 204 when there is none;
 - GET /api/v4/account: the account's id and subdomain;
+- PATCH /api/v4/contacts, /api/v4/leads: a list of {id, name?, first_name?, last_name?,
+  custom_fields_values?, tags_to_add?}; `"values": null` clears a field; an unknown id or
+  a non-list body is 400; answers {_embedded: {contacts|leads: [{id, updated_at}]}};
 - 401 problem+json for a wrong token, 429 beyond `rate_limit` requests per second (sliding
   window), 5xx and slowness on demand.
 Everything it received is recorded for assertions.
@@ -67,6 +70,7 @@ class KommoDouble:
         self.leads: dict[int, dict[str, Any]] = {}
         self.contacts: dict[int, dict[str, Any]] = {}
         self.received: list[Received] = []
+        self.patches: list[tuple[str, dict[str, Any]]] = []  # (entity, item) as received
         self.rate_limited = 0
         self.account_id = 31000000
         self.subdomain = "kommoexpert"
@@ -255,6 +259,9 @@ class KommoDouble:
             def do_POST(self) -> None:
                 self._handle("POST")
 
+            def do_PATCH(self) -> None:
+                self._handle("PATCH")
+
         return Handler
 
     def _problem(self, status: int, title: str, detail: str, **extra: Any):
@@ -306,6 +313,8 @@ class KommoDouble:
             ("POST", "/api/v4/leads/unsorted/forms"): self._unsorted_forms,
             ("GET", "/api/v4/leads"): self._leads_list,
             ("GET", "/api/v4/contacts"): self._contacts_list,
+            ("PATCH", "/api/v4/contacts"): lambda q, b: self._patch("contacts", b),
+            ("PATCH", "/api/v4/leads"): lambda q, b: self._patch("leads", b),
         }
         handler = routes.get((method, path))
         if handler is not None:
@@ -686,3 +695,59 @@ class KommoDouble:
             False,
             None,
         )
+
+    # --- PATCH (developers.kommo.com "Editing contacts", "Editing leads") -----------------
+
+    def _patch_errors(self, entity: str, body: Any) -> list[dict[str, str]]:
+        if not isinstance(body, list) or not body:
+            return [{"path": "", "detail": "The body must be a non-empty array"}]
+        table = self.contacts if entity == "contacts" else self.leads
+        errors = []
+        for index, item in enumerate(body):
+            if not isinstance(item, dict) or int(item.get("id") or 0) not in table:
+                errors.append({"path": f"{index}.id", "detail": "Entity not found"})
+            elif not all(isinstance(cf, dict) for cf in item.get("custom_fields_values") or []):
+                errors.append({"path": f"{index}.custom_fields_values", "detail": "Invalid"})
+        return errors
+
+    def _patch(self, entity: str, body: Any):
+        if errors := self._patch_errors(entity, body):
+            return self._problem(
+                400,
+                "Bad Request",
+                "Request validation failed",
+                **{"validation-errors": [{"request_id": "0", "errors": errors}]},
+            )
+        now = int(self.clock())
+        out = []
+        with self.lock:
+            for item in body:
+                record = (self.contacts if entity == "contacts" else self.leads)[int(item["id"])]
+                self._apply(entity, record, item)
+                record["updated_at"] = now
+                self.patches.append((entity, item))
+                out.append({"id": record["id"], "updated_at": now, "request_id": str(record["id"])})
+        return 200, {"_links": {}, "_embedded": {entity: out}}, False, None
+
+    @staticmethod
+    def _apply(entity: str, record: dict[str, Any], item: dict[str, Any]) -> None:
+        for key in ("name", "first_name", "last_name"):
+            if key in item:
+                record[key] = item[key]
+        record.setdefault("tags", [])
+        for tag in item.get("tags_to_add") or []:
+            if tag["name"] not in record["tags"]:
+                record["tags"].append(tag["name"])
+        for cf in item.get("custom_fields_values") or []:
+            values = [v["value"] for v in cf.get("values") or []]  # null clears the field
+            if entity == "contacts" and cf.get("field_code") in ("PHONE", "EMAIL"):
+                record["phones" if cf["field_code"] == "PHONE" else "emails"] = values
+            elif entity == "leads":
+                kept = [
+                    f
+                    for f in record["custom_fields_values"]
+                    if f.get("field_code") != cf.get("field_code")
+                ]
+                if values:
+                    kept.append({"field_code": cf.get("field_code"), "values": cf["values"]})
+                record["custom_fields_values"] = kept

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from .errors import KommoError, from_response, from_transport
+from .patches import EntityPatch, Updated
 from .payloads import (
     MAX_LEADS_PER_REQUEST,
     CreatedLead,
@@ -130,6 +131,26 @@ class KommoClient:
         ]
         body = self._request("POST", UNSORTED_FORMS, json=payload, before_send=before_send)
         return CreatedLead.from_unsorted(body)
+
+    def update(
+        self,
+        entity: str,
+        patches: Sequence[EntityPatch],
+        *,
+        before_send: Callable[[], None] | None = None,
+    ) -> list[Updated]:
+        """PATCH contacts or leads (developers.kommo.com/reference/edit-contacts, edit-leads).
+
+        Idempotent: the same patch sent twice leaves the same record (tags are a set).
+        """
+        if entity not in ("contacts", "leads"):
+            raise ValueError(f"Kommo has no PATCH for {entity!r}")
+        _check_batch(patches)
+        endpoint = CONTACTS if entity == "contacts" else LEADS
+        body = self._request(
+            "PATCH", endpoint, json=[p.to_kommo() for p in patches], before_send=before_send
+        )
+        return Updated.list_from_api(body, entity=entity)
 
     # --- reads ---------------------------------------------------------------------------
 

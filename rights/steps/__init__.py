@@ -1,3 +1,3 @@
-"""The steps this app runs itself; each module registers its classes (rights.pipeline)."""
+"""The steps this app runs, here and at each recipient; each module registers its classes."""
 
-from . import erasure, exports, local, locate  # noqa: F401
+from . import calcom, erasure, exports, google, kommo, local, locate  # noqa: F401

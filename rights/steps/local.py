@@ -87,8 +87,11 @@ class ObjectLocally(RightsStep):
     name = "local.object"
 
     def execute(self, run: StepRun) -> Outcome:
-        counts = stop_linked_analytics(subject_ids=run.subject_ids)
-        return Outcome.done(counts, "linked analytics and campaign attribution removed")
+        counts = stop_linked_analytics(subject_ids=run.subject_ids, at=timezone.now())
+        return Outcome.done(
+            counts,
+            "linked analytics and campaign attribution removed, and not linked again",
+        )
 
 
 @register_step(Right.RECTIFICATION)

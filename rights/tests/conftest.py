@@ -9,6 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+from .recipients import calcom, google, kommo  # noqa: F401 (fixtures: the recipients' doubles)
+
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 

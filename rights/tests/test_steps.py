@@ -160,3 +160,18 @@ def test_a_worker_dying_mid_erasure_leaves_nothing_half_done_and_the_rerun_erase
         assert run_step(step_id=step.pk) == "not runnable now"
     assert ErasedSubject.objects.count() == 1
     assert Lead.objects.get(pk=captured.pk).name == "[erased]"
+
+
+def test_an_objection_keeps_the_attribution_job_from_linking_the_lead_again():
+    from analytics.models import LeadAttribution
+    from analytics.services.attribution import attribute_pending_leads
+
+    captured, other = lead(), lead(phone="+79161234500", email="anna@example.com")
+    request = verified("objection")
+    run_steps(request)
+
+    assert request.steps.get(name="local.object").receipt["subjects"] == 1
+    assert attribute_pending_leads() == 1  # only the other person's lead
+    assert list(LeadAttribution.objects.values_list("lead_id", flat=True)) == [other.pk]
+    captured.subject.refresh_from_db()
+    assert captured.subject.objected_at is not None
