@@ -166,7 +166,7 @@ _ATTRIBUTE = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"')
 _TAG = re.compile(r"<[^>]*>", re.S)
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё]{2,}")
 # Not prose: format names and the brand, the same in every language.
-NOT_PROSE = {"CSV", "JSON", "UTC", "GDPR", "Art"}
+NOT_PROSE = {"CSV", "JSON", "UTC", "GDPR", "Art", "leadkeeper"}
 
 
 def unmarked_text(source: str) -> list[str]:
