@@ -1,13 +1,16 @@
 """POST /api/v1/leads: the contact form as JSON, for our own script and partner landings."""
 
+import json
+
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from leadkeeper.context import request_context
 
+from .errors import LeadRejected, MalformedLead
 from .models import Lead
-from .services import capture_lead, check_lead_rate, validate_lead
+from .services import capture_lead, validate_lead
 
 router = Router(tags=["leads"])
 
@@ -46,15 +49,48 @@ class Detail(Schema):
     detail: str
 
 
+def _typed_fields(body: bytes) -> dict[str, object]:
+    """The body as LeadIn's fields, types checked (JSON strings stay strings, consent a bool).
+
+    The one parse of the body: LeadIn documents the contract in OpenAPI, and the fields are
+    validated once, by the same LeadForm the HTML form uses (issue 9).
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedLead(f"the body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise LeadRejected({"__all__": ["The body must be a JSON object."]})
+    fields: dict[str, object] = {}
+    errors: dict[str, list[str]] = {}
+    for name in LeadIn.model_fields:
+        value = data.get(name)
+        if name == "consent":
+            if value is not None and not isinstance(value, bool):
+                errors[name] = ["Must be true or false."]
+            fields[name] = value is True
+        elif value is not None and not isinstance(value, str):
+            errors[name] = ["Must be a string."]
+        else:
+            fields[name] = value or ""
+    if errors:
+        raise LeadRejected(errors)
+    return fields
+
+
 @router.post(
     "",
     response={201: LeadCreated, 400: Detail, 422: FieldErrors, 429: Detail},
     summary="Submit a consultation request",
     url_name="leads",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": LeadIn.model_json_schema()}},
+        }
+    },
 )
-def create_lead(request: HttpRequest, payload: LeadIn) -> Status:
-    context = request_context(request)
-    check_lead_rate(context=context)
-    data = validate_lead({k: ("" if v is None else v) for k, v in payload.model_dump().items()})
-    lead = capture_lead(data=data, context=context, channel=Lead.Channel.API)
+def create_lead(request: HttpRequest) -> Status:
+    data = validate_lead(_typed_fields(request.body))
+    lead = capture_lead(data=data, context=request_context(request), channel=Lead.Channel.API)
     return Status(201, {"id": lead.pk})

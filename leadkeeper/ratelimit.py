@@ -54,7 +54,9 @@ def hit(*, scope: str, client: str, rate: Rate) -> bool:
         f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 "
         "RETURNING count"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Inside a caller's transaction (the lead's) no savepoint: the count is one statement of
+    # it; alone, its own transaction.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start)])
         (count,) = cursor.fetchone()
     return count <= rate.limit
