@@ -60,3 +60,10 @@ def poll_kommo_changes() -> str:
 
     return str(poll_changes())
 
+
+@task()
+def apply_kommo_webhooks() -> str:
+    """Apply stored Kommo webhooks (the scheduler wakes this each second while one waits)."""
+    from .webhook_inbox import apply_stored_webhooks
+
+    return "; ".join(apply_stored_webhooks()) or "nothing waiting"
