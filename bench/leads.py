@@ -5,8 +5,9 @@
 
 Prints, per database and server: saturated throughput of `POST /bench/bare` and of
 `POST /api/v1/leads` (the whole lead path: validation, encryption, subject, lead, consent
-proof, audit event, outbox row; no task per lead), their ratio (target >= 0.25, issue 9), SQL statements per lead (target <= 8), and latency of
-the lead path at half its saturated load (target p99 < 100 ms).
+proof, audit event, outbox row; no task per lead), their ratio (target >= 0.25, issue 9),
+SQL statements per lead (target <= 8), and latency of the lead path at half its saturated
+load (target p99 < 100 ms).
 """
 
 import argparse
