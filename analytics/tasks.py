@@ -4,7 +4,6 @@ from django_tasks import task
 
 from .salts import destroy_old_salts
 from .services import attribution
-from .services.retention import prune_raw_events
 from .services.rollups import rebuild_recent
 
 
@@ -16,11 +15,6 @@ def rotate_salts() -> int:
 @task()
 def rollup_recent_days() -> int:
     return len(rebuild_recent(days=2))
-
-
-@task()
-def prune_events() -> int:
-    return prune_raw_events()
 
 
 @task()

@@ -17,7 +17,15 @@ class AuditedReadsMixin:
 
     def _personal(self, names: object) -> list[str]:
         declared = getattr(self.model, "register_fields", {})
-        return [n for n in names if isinstance(n, str) and (n in declared or n.endswith("_index"))]
+        shown = []
+        for name in names:
+            if not isinstance(name, str):
+                continue
+            # A display method names the field it shows (`short_name.shows_field = "name"`).
+            field = getattr(getattr(self, name, None), "shows_field", name)
+            if field in declared or field.endswith("_index"):
+                shown.append(field)
+        return shown
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         # Permission first: a user who may not see the page gets 403, not the reason form.

@@ -113,6 +113,8 @@ class LeadAdmin(AuditedReadsMixin, admin.ModelAdmin):
         name = lead.name or ""
         return name if len(name) <= 40 else name[:39] + "…"
 
+    short_name.shows_field = "name"  # audited reads record the personal field shown
+
     @admin.display(description=_("Consent"))
     def consent_state(self, lead: Lead) -> str:
         """Given, withdrawn or restricted, with when: sales must see a withdrawal (Art. 7(3))

@@ -40,6 +40,9 @@ class Lead(PersonalRecord):
         "contract_completed_at": "contract",
     }
     retention_rule = "contact"  # retention_from = last interaction
+    # What a client's lead keeps once its contract period ends (retention anonymises the
+    # rest): the conversion reports count won deals by day and channel.
+    retention_keeps = ("created_at", "channel", "crm_status", "won_at", "contract_completed_at")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)

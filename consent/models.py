@@ -39,7 +39,7 @@ class ConsentRecord(PersonalRecord):
         "user_agent": "device",
         "categories": "consent_proof",
     }
-    retention_rule = "contact"
+    retention_rule = "consent_proof"  # accountability, Art. 5(2) (register.toml)
 
     consent_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)

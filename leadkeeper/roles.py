@@ -36,6 +36,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rights.view_rightsrequest",
         "rights.handle_rightsrequest",
         "rights.view_step",
+        "retention.view_retentionrun",
+        "retention.view_recipientaction",
+        "retention.view_legalhold",
+        "retention.add_legalhold",
+        "retention.change_legalhold",
     ],
 }
 

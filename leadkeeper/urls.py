@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("analytics.urls")),
     path("", include("crm.urls")),
     path("", include("rights.urls")),
+    path("", include("retention.urls")),
 ]

@@ -80,15 +80,38 @@ class LegalBasis(_Entry):
     detail_ru: str = ""
 
 
+# The moments a period can run from (policy §5 names the first three).
+Clock = Literal[
+    "last_interaction",  # Subject.last_interaction_at (a record without a subject: its own)
+    "collected",  # the record's own time (retention_from)
+    "contract_completed",  # Lead.contract_completed_at, from Kommo or set by staff
+    "event_time",  # the time stamp of an operational or audit row (`tables`)
+    "request_closed",  # a rights request's closure
+]
+
+
 class RetentionRule(_Entry):
     id: Identifier
     title: str
     title_ru: str = ""
-    months: int = Field(gt=0, le=240)
-    clock: Literal["last_interaction", "collected", "contract_completed"]
+    months: int | None = Field(default=None, gt=0, le=240)
+    days: int | None = Field(default=None, gt=0, le=3660)  # short operational periods
+    # None: the rule has no clock yet; `register check` fails while a model stores one of
+    # its categories (register/retention_check.py).
+    clock: Clock | None = None
     action: Literal["delete", "anonymise"]
-    description: str
+    description: str  # the policy's own words: shown on the desk and in every run record
     description_ru: str = ""
+    # Why we may keep it that long (Art. 5(1)(e); Art. 5(2) accountability for our proof).
+    basis: str = ""
+    # Tables outside subjects.PersonalRecord the rule covers: "app_label.Model:clock_field".
+    tables: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_period(self) -> "RetentionRule":
+        if (self.months is None) == (self.days is None):
+            raise ValueError("give exactly one of months and days")
+        return self
 
 
 class Category(_Entry):
@@ -112,7 +135,6 @@ class Purpose(_Entry):
     interest: str = ""
     interest_ru: str = ""
 
-
     data_subjects_ru: list[str] = []
 
 
@@ -134,7 +156,6 @@ class Recipient(_Entry):
     outside_eea: bool = True
     safeguard: str = ""
     safeguard_ru: str = ""
-
 
     country_ru: str = ""
 

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-import time_machine
 
 from analytics.errors import RollupRefused
 from analytics.models import (
@@ -16,7 +15,7 @@ from analytics.models import (
     LeadAttribution,
     RollupDay,
 )
-from analytics.services.retention import prune_raw_events, retention_cutoff
+from analytics.services.retention import finalise_rollups_before
 from analytics.services.rollups import rebuild_day
 from capture.models import Lead
 
@@ -170,16 +169,15 @@ def test_leads_and_won_deals_are_credited_to_their_campaign_by_model():
     assert (landing.landing_page, landing.source, landing.leads) == ("/", "", 2)
 
 
-def test_pruning_raw_events_keeps_the_aggregates(day_of_events):
+def test_before_raw_events_go_their_days_are_rolled_up_and_frozen(day_of_events):
     rebuild_day(day=DAY)
     before = list(DailySummary.objects.values_list("visits", "visitors", "visible_ms"))
     later = datetime.datetime(2027, 6, 1, tzinfo=datetime.UTC)  # 15 months on
-    with time_machine.travel(later, tick=False):
-        assert retention_cutoff() == datetime.date(2026, 4, 1)
-        deleted = prune_raw_events()
 
-    assert deleted == 10
-    assert Event.objects.count() == 0
+    assert finalise_rollups_before(before=later) == 2  # the day and the other day
+    assert finalise_rollups_before(before=later) == 0  # already final
+    Event.objects.all().delete()  # what the retention sweep does next (retention/plans.py)
+
     assert (
         list(DailySummary.objects.filter(day=DAY).values_list("visits", "visitors", "visible_ms"))
         == before
@@ -189,10 +187,9 @@ def test_pruning_raw_events_keeps_the_aggregates(day_of_events):
         rebuild_day(day=DAY)
 
 
-def test_recent_events_are_not_pruned(day_of_events):
-    with time_machine.travel(datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC), tick=False):
-        assert prune_raw_events() == 0
-    assert Event.objects.count() == 10
+def test_days_with_only_recent_events_are_not_frozen(day_of_events):
+    assert finalise_rollups_before(before=datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)) == 0
+    assert not RollupDay.objects.filter(raw_pruned=True).exists()
 
 
 def test_booked_calls_count_once_for_their_leads_campaign():

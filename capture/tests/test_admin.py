@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from audit.tests.factories import give_read_reason
 from capture.tests.factories import request_context
 from consent.models import ConsentRecord
 from consent.services import withdraw_form_consent
@@ -19,6 +20,7 @@ def sales_client(client):
     user = User.objects.create_user("sally", password="pw-sally-123", is_staff=True)
     user.groups.add(Group.objects.get(name="sales"))
     client.force_login(user)
+    give_read_reason(client)  # staff pages that show a person's data ask why, once
     return client
 
 

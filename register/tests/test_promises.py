@@ -140,7 +140,7 @@ def test_register_check_prints_the_count_and_the_pending_promises(capsys):
     out = capsys.readouterr().out
     assert "register: no linter findings" in out
     assert "promises proven by" in out and "promises pending, NOT proven: " in out
-    assert "contact_period_deletion (awaiting retention)" in out
+    assert "storage_location (awaiting operations)" in out
 
 
 def test_register_check_fails_naming_the_broken_promise(settings, tmp_path):

@@ -121,7 +121,7 @@ def test_the_desk_lists_every_promise_with_the_tests_that_prove_it(dpo_client):
         assert promise.text.replace("'", "&#x27;").replace('"', "&quot;") in html
         for node in promise.tests:
             assert f"<code>{node}</code>" in html
-    assert "pending, not proven (awaiting retention)" in html
+    assert "pending, not proven (awaiting operations)" in html
 
 
 def _article(register, basis_id: str) -> str:

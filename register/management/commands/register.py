@@ -5,6 +5,7 @@ from register.errors import RegisterInvalid
 from register.lint import lint_register, stored_categories
 from register.loader import load_register, register_digest, register_path
 from register.promises import check_promises, promise_table
+from register.retention_check import clockless_retention_problems
 from register.services import publish_policy_version
 
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         findings = [str(f) for f in lint_register(reg, stored=stored_categories())]
         self.stdout.write(f"register: {len(findings) or 'no'} linter findings")
         self.stdout.write(f"promises: {report.summary()}")
-        problems = findings + report.problems
+        problems = findings + clockless_retention_problems(reg) + report.problems
         if problems:
             raise CommandError(
                 f"the register breaks {len(problems)} rule(s):\n" + "\n".join(problems)
