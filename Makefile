@@ -70,9 +70,12 @@ fmt: install-dev
 	$(BIN)/ruff format .
 
 # Benchmarks print ratios against a baseline measured in the same run (not part of make test).
+# Each runs on SQLite, then on PostgreSQL when DATABASE_URL names a server.
+BENCH_DBS = --db sqlite $(if $(findstring postgres,$(DATABASE_URL)),--db postgres)
 bench: install-dev
-	$(BIN)/python bench/leads.py
-	$(BIN)/python bench/collector.py
+	$(BIN)/python bench/leads.py $(BENCH_DBS)
+	$(BIN)/python bench/collector.py $(BENCH_DBS)
+	$(BIN)/python bench/webhooks.py $(BENCH_DBS)
 	$(BIN)/python bench/crm_delivery.py
 	$(BIN)/python bench/consent.py
 	$(BIN)/python bench/reports.py --events 1000000 --leads 10000

@@ -25,11 +25,15 @@ CHROMIUM_ARGS = [
 @pytest.fixture(autouse=True)
 def _forget_published_policy_versions():
     """Each test's database starts empty; so must the per-process policy version memo."""
+    from consent.services import _banner_text_pk, _form_texts
     from register.selectors import _published
 
     _published.clear()
+    _form_texts.clear()
     yield
     _published.clear()
+    _form_texts.clear()
+    _banner_text_pk.cache_clear()
 
 
 @pytest.fixture(scope="session")

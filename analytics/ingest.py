@@ -69,7 +69,15 @@ def _write(rows: list[dict[str, object]], bots: Counter) -> None:
     # One multi-row INSERT is atomic on its own: without BEGIN/COMMIT around it, SQLite
     # holds its write lock only for the statement, which is what the collector's
     # throughput on SQLite is bound by.
-    single = not bots and len(rows) <= ROWS_PER_STATEMENT and not connection.in_atomic_block
+    # On SQLite a transaction is what queues on the writer lock file (leadkeeper/
+    # sqlite_backend, issue 9): a writer waits its turn instead of sleeping in the busy
+    # handler. PostgreSQL writers do not contend, so there the lone INSERT stays lone.
+    single = (
+        connection.vendor != "sqlite"
+        and not bots
+        and len(rows) <= ROWS_PER_STATEMENT
+        and not connection.in_atomic_block
+    )
     for attempt in range(ATTEMPTS):
         try:
             if single:

@@ -46,7 +46,7 @@ def seed(count: int, due_at: float) -> None:
 
     from capture.models import Lead
     from crm.models import OutboxMessage
-    from crm.tasks import deliver_outbox_message
+    from crm.tasks import deliver_due_outbox
     from leadkeeper.crypto import blind_index
     from subjects.models import Subject
 
@@ -78,11 +78,12 @@ def seed(count: int, due_at: float) -> None:
         OutboxMessage(kind="crm.lead", ref=lead.pk, created_at=lead.created_at, next_attempt_at=due)
         for lead in leads
     )
-    # As capture does: one delivery task per row (each delivers the batch of due rows around
-    # it), held back until the rows fall due.
-    deferred = deliver_outbox_message.using(run_after=due)
-    for row in rows:
-        deferred.enqueue(row.pk)
+    # As the scheduler does each second while rows are due: wake the delivery job (each run
+    # claims batches of 50 until none is due), held back until the rows fall due. One
+    # wake-up per 50 rows, so every worker has one to take.
+    deferred = deliver_due_outbox.using(run_after=due)
+    for _ in range(0, len(rows), 50):
+        deferred.enqueue()
 
 
 def run(db_kind: str, workers: int, count: int) -> dict:

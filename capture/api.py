@@ -14,7 +14,7 @@ from leadkeeper.origins import foreign_origin, own_origin
 
 from .models import Lead
 from .screening import screen_api_lead
-from .services import capture_lead, check_lead_rate, validate_lead
+from .services import capture_lead, validate_lead
 
 router = Router(tags=["leads"])
 
@@ -95,8 +95,9 @@ class Detail(Schema):
 def create_lead(request: HttpRequest, payload: LeadIn) -> Status:
     if foreign_origin(request, partners=True):
         return Status(403, {"detail": "Leads are accepted from this site and partner landings."})
+    # No separate rate check: capture_lead counts the address inside the lead's transaction
+    # (issue 9), so a refused lead costs no extra statements and a stored one counts once.
     context = request_context(request)
-    check_lead_rate(context=context)
     fields = payload.model_dump()
     screen_api_lead(
         traps={k: fields.pop(k) or "" for k in _TRAPS},

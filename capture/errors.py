@@ -26,3 +26,9 @@ class RateLimited(CaptureError):
 
     def api_detail(self) -> str:
         return "Too many requests; try again in a minute."
+
+
+class MalformedLead(CaptureError):
+    """The body of POST /api/v1/leads is not JSON at all."""
+
+    http_status = 400

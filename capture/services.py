@@ -13,7 +13,7 @@ from crm.services import queue_lead_delivery
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
 from leadkeeper.crypto import blind_index
-from subjects.services import record_interaction, subject_for
+from subjects.services import subject_for_lead
 
 from .attribution import attribution_from
 from .errors import LeadRejected, RateLimited
@@ -54,6 +54,12 @@ def validate_lead(data: dict) -> LeadData:
 
 
 def check_lead_rate(*, context: RequestContext) -> None:
+    """Count this lead against its address's limit; RateLimited when over it.
+
+    Called inside the lead's transaction (one statement, no savepoint): a refused lead rolls
+    its count back with everything else, which leaves the window at its limit, so the
+    next one is refused too; an accepted lead's count commits with it (issue 9).
+    """
     rate = ratelimit.Rate.parse(settings.LEAD_RATE_LIMIT)
     if not ratelimit.allow(scope="lead", ip=context.ip, rate=rate):
         logger.warning("capture.lead.rate_limited")
@@ -83,14 +89,16 @@ def check_turnstile(*, token: str, context: RequestContext) -> bool:
 def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Lead:
     """Store a consented lead with everything it needs, in one transaction (DESIGN flow 2).
 
-    Subject, lead, consent proof, audit event and Kommo outbox row are written together:
-    if any part fails, nothing is stored and the caller reports an error.
+    Subject, lead, consent proof, audit event and Kommo outbox row are written together,
+    with the address's rate-limit count: if any part fails (RateLimited included), nothing
+    is stored and the caller reports an error. Eight statements with BEGIN and COMMIT
+    (issue 9; capture/tests/test_services.py guards the number).
     """
+    check_lead_rate(context=context)
     phone_index = blind_index(data.phone)
     email_index = blind_index(data.email)
-    subject = subject_for(phone=data.phone, email=data.email)
     now = timezone.now()
-    record_interaction(subject=subject, at=now, source="lead")
+    subject = subject_for_lead(phone=data.phone, email=data.email, at=now)
     lead = Lead.objects.create(
         subject=subject,
         retention_from=now,

@@ -15,7 +15,7 @@ from .errors import RateLimited
 from .forms import WebLeadForm, sign_render_time
 from .models import Lead
 from .selectors import lead_for_thanks
-from .services import LeadData, capture_lead, check_lead_rate, check_turnstile
+from .services import LeadData, capture_lead, check_turnstile
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +48,6 @@ def landing(request: HttpRequest) -> HttpResponse:
 def contact(request: HttpRequest) -> HttpResponse:
     context = request_context(request)
     form = WebLeadForm(data=request.POST)
-    try:
-        check_lead_rate(context=context)
-    except RateLimited:
-        return _landing(
-            request,
-            form,
-            status=429,
-            notice=_("Too many requests from your network. Please wait a minute and try again."),
-        )
     if form.looks_automated():
         # Naive bots get the thank-you page and we store nothing; people never hit this.
         logger.info("capture.lead.bot_trap")
@@ -72,6 +63,14 @@ def contact(request: HttpRequest) -> HttpResponse:
     try:
         lead = capture_lead(
             data=LeadData.from_form(form), context=context, channel=Lead.Channel.WEB_FORM
+        )
+    except RateLimited:
+        # Counted inside the lead's transaction (capture_lead): a refused lead stores nothing.
+        return _landing(
+            request,
+            form,
+            status=429,
+            notice=_("Too many requests from your network. Please wait a minute and try again."),
         )
     except DatabaseError:
         logger.exception("capture.lead.store_failed")

@@ -85,7 +85,9 @@ def record_form_consent(
         kind=ConsentRecord.Kind.FORM,
         action=ConsentRecord.Action.GRANT,
         categories={"contact_form": True},
-        text=consent_text(kind="form", text=form_consent_text(), policy_version=version),
+        text_id=_form_text_pk(
+            language=get_language() or "en", policy_version=version, text=form_consent_text()
+        ),
         policy_version=version,
         method=method,
         ip_address=truncate_ip(context.ip),
@@ -93,6 +95,18 @@ def record_form_consent(
         lead=lead,
         created_at=lead.created_at,
     )
+
+
+# (language, policy version, text) -> ConsentText id. A stored text never changes (it is
+# proof, Art. 7(1)), so each process looks it up once, as for the banner (issue 9).
+_form_texts: dict[tuple[str, int, str], int] = {}
+
+
+def _form_text_pk(*, language: str, policy_version: int, text: str) -> int:
+    key = (language, policy_version, text)
+    if key not in _form_texts:
+        _form_texts[key] = consent_text(kind="form", text=text, policy_version=policy_version).pk
+    return _form_texts[key]
 
 
 @lru_cache(maxsize=64)

@@ -8,10 +8,11 @@ from django.utils.html import format_html
 
 from capture.models import Lead
 
-from .models import KommoEvent, KommoState, OutboxMessage
+from .models import KommoEvent, KommoInbox, KommoState, OutboxMessage
 from .pacing import kommo_state
 from .selectors import kommo_configured, kommo_connection
 from .services import resume_kommo_delivery, retry_messages
+from .webhook_inbox import retry_webhooks
 
 
 def _connection_messages(request: HttpRequest) -> None:
@@ -139,3 +140,28 @@ class KommoEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(KommoInbox)
+class KommoInboxAdmin(admin.ModelAdmin):
+    """Webhooks waiting to be applied, and those that could not be, with the reason."""
+
+    list_display = ("id", "received_at", "state", "attempts", "error")
+    list_filter = ("state",)
+    # The body may name a person (Kommo sends lead fields): shown to staff only, never
+    # logged; editing it would forge what Kommo said.
+    readonly_fields = ("body_text", "encoding", "received_at", "state", "attempts", "error")
+    exclude = ("body", "claimed_until")
+    actions = ["retry"]
+
+    @admin.display(description="body")
+    def body_text(self, obj: KommoInbox) -> str:
+        return bytes(obj.body).decode(obj.encoding, errors="replace")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Apply again (the cause is fixed)")
+    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = retry_webhooks(inbox_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} webhooks will be applied again.")

@@ -128,3 +128,36 @@ class KommoEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.entity}.{self.action} #{self.kommo_id} ({self.outcome})"
+
+
+class KommoInbox(models.Model):
+    """A Kommo webhook as it arrived, applied by the worker (issue 9).
+
+    Kommo disables a hook that answers slowly, so the endpoint stores the body (one INSERT)
+    and answers; `crm.tasks.apply_kommo_webhooks` applies it and deletes the row. A body
+    that cannot be applied stays here, FAILED with its error, for staff to read and retry.
+    Applying is idempotent (KommoEvent digests), so a worker killed mid-way is harmless.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "waiting to be applied"
+        FAILED = "failed", "could not be applied: needs staff"
+
+    # As Kommo sent it (application/x-www-form-urlencoded); other encodings re-encoded so.
+    body = models.BinaryField()
+    encoding = models.CharField(max_length=32, default="utf-8")
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # A worker's claim, as on outbox rows: a killed worker's row is taken again after it.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["state", "received_at"], name="kommo_inbox_pending_idx")]
+        verbose_name = "Kommo webhook waiting or failed"
+        verbose_name_plural = "Kommo webhooks waiting or failed"
+
+    def __str__(self) -> str:
+        return f"Kommo webhook {self.pk} ({self.state}, {self.attempts} attempts)"

@@ -9,16 +9,19 @@ def kommo_configured() -> bool:
     return bool(settings.KOMMO_BASE_URL and settings.KOMMO_ACCESS_TOKEN)
 
 
-def sweep_targets(*, kommo: bool, batch: int = 50, max_tasks: int = 10) -> list[int]:
-    """Outbox ids worth a task now: every due email, and one lead row per batch of 50."""
+def outbox_has_due_rows() -> bool:
+    """Whether the delivery job has work now: a due email, or a due lead Kommo may take.
+
+    Read by the scheduler every second (one indexed query), so an idle site writes nothing.
+    """
     due = OutboxMessage.objects.due
-    ids = list(due(kind=OutboxMessage.Kind.SALES_NOTIFICATION).values_list("pk", flat=True)[:100])
-    if kommo and not kommo_blocked_or_paused():
-        lead_ids = list(
-            due(kind=OutboxMessage.Kind.CRM_LEAD).values_list("pk", flat=True)[: batch * max_tasks]
-        )
-        ids.extend(lead_ids[::batch])
-    return ids
+    if due(kind=OutboxMessage.Kind.SALES_NOTIFICATION).exists():
+        return True
+    return (
+        kommo_configured()
+        and not kommo_blocked_or_paused()
+        and due(kind=OutboxMessage.Kind.CRM_LEAD).exists()
+    )
 
 
 def kommo_blocked_or_paused() -> bool:

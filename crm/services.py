@@ -14,22 +14,20 @@ from .models import OutboxMessage
 
 
 def queue_lead_delivery(*, lead: Lead) -> OutboxMessage:
-    """Write the outbox rows and their delivery tasks in the caller's transaction.
+    """Write the outbox rows in the caller's transaction: the rows are the queue.
 
-    One row delivers the lead to Kommo; another emails sales (when SALES_EMAIL is set).
-    With django-tasks-db the tasks commit with the rows (no extra write after commit);
-    with any other backend they are enqueued on commit.
+    One row delivers the lead to Kommo; another emails sales (when SALES_EMAIL is set). No
+    task per lead: the scheduler wakes the delivery job within a second of the commit
+    (crm.tasks.deliver_due_outbox), which takes due rows in batches (issue 9).
     """
-    from .tasks import deliver_outbox_message
-
-    message = OutboxMessage.objects.create(kind=OutboxMessage.Kind.CRM_LEAD, ref=lead.pk)
-    enqueue_on_commit(deliver_outbox_message, message.pk)
+    rows = [OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD, ref=lead.pk)]
     if settings.SALES_EMAIL:
-        notice = OutboxMessage.objects.create(
-            kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk
-        )
-        enqueue_on_commit(deliver_outbox_message, notice.pk)
-    return message
+        rows.append(OutboxMessage(kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk))
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        OutboxMessage.objects.bulk_create(rows)
+    return rows[0]
 
 
 def retry_messages(*, message_ids: list[int]) -> int:
@@ -58,7 +56,7 @@ def retry_messages(*, message_ids: list[int]) -> int:
 
 def resume_kommo_delivery() -> None:
     """Staff renewed the token (or fixed rights in Kommo): deliver again."""
-    from .tasks import sweep_outbox
+    from .tasks import deliver_due_outbox
 
     pacing.resume_delivery()
-    enqueue_on_commit(sweep_outbox)
+    enqueue_on_commit(deliver_due_outbox)

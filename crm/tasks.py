@@ -6,7 +6,7 @@ from django_tasks import task
 
 from . import pacing
 from .models import OutboxMessage
-from .selectors import kommo_configured, sweep_targets
+from .selectors import kommo_configured
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +40,15 @@ def deliver_outbox_message(message_id: int) -> str:
 
 
 @task()
-def sweep_outbox() -> int:
-    """Re-enqueue due rows whose task was lost (a crash between commit and enqueue).
+def deliver_due_outbox() -> str:
+    """Deliver every due outbox row (the scheduler wakes this each second while one is due).
 
-    One task per 50 due leads is enough: each task delivers a whole batch.
+    Also the sweeper: rows whose worker crashed fall due when their lease runs out.
     """
     pacing.resume_delivery_if_due()  # the operator may have configured a new token
-    targets = sweep_targets(kommo=kommo_configured())
-    for message_id in targets:
-        deliver_outbox_message.enqueue(message_id)
-    return len(targets)
+    from .delivery import deliver_due
+
+    return "; ".join(deliver_due()) or "nothing due"
 
 
 @task()
@@ -60,3 +59,11 @@ def poll_kommo_changes() -> str:
     from .inbound import poll_changes
 
     return str(poll_changes())
+
+
+@task()
+def apply_kommo_webhooks() -> str:
+    """Apply stored Kommo webhooks (the scheduler wakes this each second while one waits)."""
+    from .webhook_inbox import apply_stored_webhooks
+
+    return "; ".join(apply_stored_webhooks()) or "nothing waiting"

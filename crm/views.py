@@ -1,17 +1,19 @@
-"""Kommo's webhook endpoint: check the path secret, apply, acknowledge (views stay thin)."""
+"""Kommo's webhook endpoint: check the path secret, store the body, acknowledge at once.
+
+Kommo disables a hook that answers slowly, so the endpoint applies nothing: the body goes
+to the inbox in one INSERT and the worker applies it (crm.webhook_inbox, issue 9).
+"""
 
 import hmac
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.kommo.webhooks import form_items
-
-from .errors import WebhookFromForeignAccount
-from .inbound import process_webhook
+from .webhook_inbox import store_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +26,13 @@ def _secret_matches(secret: str) -> bool:
     return bool(expected) and hmac.compare_digest(secret.encode(), expected.encode())
 
 
-def _items(request: HttpRequest) -> list[tuple[str, str]]:
-    if request.content_type != "application/x-www-form-urlencoded":
-        return list(request.POST.items())
-    # Not request.POST: a bulk change is past Django's 1,000 form fields (see form_items).
-    return form_items(request.body, encoding=request.encoding or "utf-8")
+def _urlencoded_body(request: HttpRequest) -> bytes:
+    if request.content_type == "application/x-www-form-urlencoded":
+        return request.body  # as Kommo sends it: stored untouched, parsed by the worker
+    try:
+        return urlencode(list(request.POST.items())).encode()
+    except Exception:  # a body Django cannot parse either: kept raw, failed for staff
+        return request.body
 
 
 @csrf_exempt
@@ -37,23 +41,6 @@ def kommo_webhook(request: HttpRequest, secret: str) -> HttpResponse:
     if not _secret_matches(secret):
         logger.warning("crm.webhook.bad_secret")
         raise Http404("no such hook")
-    try:
-        items = _items(request)
-    except Exception:  # a body we cannot parse: acknowledge, or Kommo retries forever
-        logger.warning("crm.webhook.malformed")
-        return HttpResponse("ok", content_type="text/plain")
-    try:
-        report = process_webhook(items)
-    except WebhookFromForeignAccount:
-        logger.warning("crm.webhook.foreign_account")
-        return HttpResponse("not our account", status=403, content_type="text/plain")
-    logger.info(
-        "crm.webhook.received",
-        extra={
-            "applied": report.applied,
-            "unknown": report.unknown,
-            "duplicate": report.duplicate,
-            "skipped": report.skipped,
-        },
-    )
+    inbox_id = store_webhook(body=_urlencoded_body(request), encoding=request.encoding or "utf-8")
+    logger.info("crm.webhook.stored", extra={"inbox_id": inbox_id})
     return HttpResponse("ok", content_type="text/plain")

@@ -89,9 +89,17 @@ def _add(*, scope: str, client: str, rate: Rate, cost: int) -> int:
         f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + %s "
         "RETURNING count"
     )
+    params = [key, connection.ops.adapt_datetimefield_value(start), cost, cost]
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (the lead's) the count is one statement of it, with no
+        # savepoint: a failure propagates and the caller's transaction rolls back whole. Failing
+        # open here would go on inside a transaction PostgreSQL has already aborted.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start), cost, cost])
+            cursor.execute(sql, params)
             (count,) = cursor.fetchone()
     except DatabaseError:
         # Fail open: a counter we cannot write must not turn a lead or a webhook into a 500;

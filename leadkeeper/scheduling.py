@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,6 +33,9 @@ class PeriodicJob:
     name: str
     task: object  # a django-tasks Task; enqueued with no arguments
     every: timedelta
+    # A cheap read: when given, the task is enqueued only while it has work, so a job that
+    # runs every second writes nothing on an idle site.
+    when: Callable[[], bool] | None = None
 
 
 def discover_jobs() -> list[PeriodicJob]:
@@ -81,7 +85,24 @@ def release_lease(*, holder: str, name: str = LEASE_NAME) -> None:
     SchedulerLease.objects.filter(name=name, holder=holder).delete()
 
 
+def _already_waiting(task: object) -> bool:
+    """Whether a run of `task` is queued and not started (django-tasks-db only).
+
+    A job woken each second while its worker is down would otherwise pile up one task a
+    second; one waiting run does the work of all of them.
+    """
+    from django_tasks import task_backends
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task_backends[task.backend], DatabaseBackend):
+        return False
+    return DBTaskResult.objects.ready().filter(task_path=task.module_path).exists()
+
+
 def enqueue_if_leader(job: PeriodicJob, *, holder: str) -> bool:
+    if job.when is not None and (not job.when() or _already_waiting(job.task)):
+        return False
     if not acquire_lease(holder=holder):
         return False
     job.task.enqueue()

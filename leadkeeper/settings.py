@@ -103,10 +103,13 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'leadkeeper.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue on a lock file beside the database, not in the busy handler (issue 9).
+    DATABASES["default"]["ENGINE"] = "leadkeeper.sqlite_backend"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on
-            # busy_timeout instead of failing with "database is locked" mid-transaction.
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue (on the
+            # backend's lock file, then busy_timeout) instead of failing with "database is
+            # locked" mid-transaction.
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (

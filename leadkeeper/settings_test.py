@@ -14,7 +14,7 @@ os.environ.setdefault("STAFF_REQUIRE_2FA", "false")
 
 from .settings import *  # noqa: F403
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "leadkeeper.sqlite_backend":  # noqa: F405
     # A file, not shared-cache memory: browser tests' live server answers from another thread,
     # and a file database makes a concurrent writer wait instead of failing "table is locked".
     import tempfile

@@ -32,6 +32,15 @@ class Subject(models.Model):
     class Meta:
         # The table was created by the capture app; the model moved, the table did not.
         db_table = "capture_subject"
+        constraints = [
+            # One alive subject per phone: what subject_for() always meant, now a rule the
+            # lead path's single-statement upsert can rely on (ON CONFLICT, issue 9).
+            models.UniqueConstraint(
+                fields=["phone_index"],
+                condition=models.Q(erased_at__isnull=True) & models.Q(phone_index__gt=""),
+                name="subject_one_alive_per_phone",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"subject {self.pk}"

@@ -7,12 +7,13 @@ links returning people to their Kommo contact (contacts), then sends the rest in
 requests as Kommo allows and records Kommo's ids on the leads in the same transaction that
 marks the rows delivered (batch). Failures are sorted by type (failures).
 
-The worker runs it: each outbox row's task (crm.tasks.deliver_outbox_message) delivers the
-batch of due rows around it, and the periodic sweep re-enqueues rows whose task was lost.
+The worker runs it from one job (due.deliver_due), woken by the scheduler each second while
+a row is due: the outbox row is the queue, there is no task per lead.
 """
 
 from .batch import Batch, BatchReport, deliver_batch
 from .claims import LEASE, claim_due_messages
+from .due import deliver_due
 from .failures import SimulatedCrash, backoff_seconds
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "backoff_seconds",
     "claim_due_messages",
     "deliver_batch",
+    "deliver_due",
 ]

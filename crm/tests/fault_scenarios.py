@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 from crm.models import KommoState, OutboxMessage
-from crm.tasks import sweep_outbox
+from crm.tasks import deliver_due_outbox
 from leadkeeper.tests.worker_kills import Scenario, Tally
 
 from .factories import make_leads
@@ -51,7 +51,9 @@ def crm_delivery() -> Iterator[Scenario]:
     scenario = Scenario(
         name="crm.delivery",
         prepare=prepare,
-        enqueue=lambda: sweep_outbox.call(),
+        # What the scheduler does each second while a row is due: wake the delivery job,
+        # which the (killed, then restarted) worker runs.
+        enqueue=lambda: deliver_due_outbox.enqueue(),
         progress=lambda: len(kommo.received),
         finished=lambda: not rows().exclude(state=OutboxMessage.State.DELIVERED).exists(),
         recover=recover,

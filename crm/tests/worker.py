@@ -1,7 +1,7 @@
 """The worker, in-process: what the scheduler and `db_worker` do with crm's tasks.
 
-The scheduler enqueues `sweep_outbox` (every 30 s), which enqueues one delivery task per
-batch of due rows; the worker runs them. Tests use the dummy task backend, so this runs the
+The scheduler wakes `deliver_due_outbox` each second while a row is due; it delivers due
+rows batch by batch. Other tasks (a staff retry) are enqueued; the worker runs them. Tests use the dummy task backend, so this runs the
 tasks it collected, in order, instead of a worker process; nothing else differs. Between
 rounds it waits (on `sleep`, a virtual clock in most tests) until a block ends or the next
 row falls due, as the next sweep would.
@@ -17,9 +17,9 @@ from django_tasks import default_task_backend
 from django_tasks.base import TaskResultStatus
 
 from crm import pacing
+from crm.delivery import deliver_due
 from crm.models import OutboxMessage
 from crm.selectors import kommo_configured
-from crm.tasks import sweep_outbox
 
 
 def _run_enqueued() -> list[str]:
@@ -64,8 +64,8 @@ def run_worker(
     pacing.sleep = sleep  # the tasks' pacing waits, on the test's clock
     try:
         while max_seconds is None or time.monotonic() - started < max_seconds:
-            sweep_outbox.call()
-            this_round = _run_enqueued()
+            pacing.resume_delivery_if_due()
+            this_round = deliver_due() + _run_enqueued()
             outputs += this_round
             if any(_claimed_some(out) for out in this_round):
                 continue

@@ -42,7 +42,7 @@ def test_a_dead_schedulers_lease_is_taken_over():
 
 def test_periodic_jobs_are_discovered_from_apps():
     names = {job.name for job in scheduling.discover_jobs()}
-    assert "crm.sweep_outbox" in names
+    assert "crm.deliver_outbox" in names
 
 
 def test_only_the_leader_enqueues():

@@ -1,8 +1,10 @@
 """Issue 15 item 4: the limiter's keys and its batched counting (endpoints: each app's tests)."""
 
 import pytest
+from django.db import DatabaseError, transaction
 
 from leadkeeper import ratelimit
+from leadkeeper.models import RateLimitCounter
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +38,20 @@ def test_the_batched_limit_reaches_the_shared_counter_every_process_sees():
     assert not ratelimit.allow_batched(
         scope="collect", ip="81.2.69.160", rate="10/m", cost=3, flush_every=3
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_counter_that_cannot_be_written_lets_a_lone_hit_through(monkeypatch):
+    # A real failed statement: the counter's table is not there.
+    monkeypatch.setattr(RateLimitCounter._meta, "db_table", "ratelimit_missing_table")
+    assert ratelimit.allow(scope="rights", ip="81.2.69.160", rate="1/m")
+    assert ratelimit.allow(scope="rights", ip="81.2.69.160", rate="1/m")
+    monkeypatch.undo()
+    assert RateLimitCounter.objects.count() == 0  # the connection is still usable
+
+
+def test_inside_a_callers_transaction_a_counter_failure_propagates(monkeypatch):
+    """Failing open there would go on in a transaction PostgreSQL has aborted (the lead's)."""
+    monkeypatch.setattr(RateLimitCounter._meta, "db_table", "ratelimit_missing_table")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ratelimit.allow(scope="lead", ip="81.2.69.160", rate="10/m")

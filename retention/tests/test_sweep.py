@@ -14,6 +14,7 @@ from crm import pacing
 from crm.models import KommoEvent
 from crm.tests.factories import make_lead
 from crm.tests.kommo_double import KommoDouble
+from crm.webhook_inbox import apply_stored_webhooks
 from retention.models import LegalHold, RecipientAction, RetentionRun
 from retention.services.sweep import sweep
 from subjects.models import Subject
@@ -81,6 +82,7 @@ def test_a_kommo_webhook_interaction_moves_the_lead_clock_so_it_stays(client, ko
                 "leads[note][0][note][date_create]": str(int(note_at.timestamp())),
             },
         )
+        apply_stored_webhooks()  # the worker applies what the endpoint stored (issue 9)
     assert Subject.objects.get(pk=lead.subject_id).last_interaction_at == note_at
     first_boundary = datetime(2029, 1, 15, 10, 0, tzinfo=UTC)
     _sweep_at(first_boundary + DAY)

@@ -37,3 +37,19 @@ def test_a_database_from_before_the_move_keeps_its_subjects_and_their_permission
     CurrentContentType.objects.clear_cache()
     assert CurrentContentType.objects.get(pk=old_type.pk).app_label == "subjects"
     assert Subject._meta.db_table == "capture_subject"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subjects_that_shared_a_phone_before_the_unique_index_are_marked_not_lost():
+    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate([("subjects", "0003_subject_possible_duplicate_of")])
+    try:
+        OldSubject = old.get_model("subjects", "Subject")
+        first = OldSubject.objects.create(phone_index="p", email_index="e")
+        double = OldSubject.objects.create(phone_index="p", email_index="f")
+    finally:
+        _migrate(leaves)
+    assert Subject.objects.get(pk=first.pk).phone_index == "p"
+    marked = Subject.objects.get(pk=double.pk)
+    assert marked.phone_index == "" and marked.possible_duplicate_of_id == first.pk
+    assert marked.email_index == "f"

@@ -13,6 +13,7 @@ from subjects.services import (
     merge_subjects,
     record_interaction,
     subject_for,
+    subject_for_lead,
 )
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,41 @@ def test_keeping_subjects_apart_clears_the_mark_and_is_audited():
     assert event.subject_id == other.pk and event.data == {"possible_duplicate_of": victim.pk}
     assert not keep_subjects_apart(subject=other, actor="staff:7")
     assert AuditEvent.objects.filter(action="subject.kept_apart").count() == 1
+
+
+# subject_for_lead: the same rules as subject_for + record_interaction, in one upsert.
+
+
+def test_a_lead_upsert_joins_the_alive_subject_with_the_phone_and_moves_its_clock():
+    first = subject_for(phone=VICTIM_PHONE, email="")
+    later = timezone.now() + timedelta(seconds=5)
+    with time_machine.travel(later, tick=False):
+        again = subject_for_lead(phone=VICTIM_PHONE, email=EMAIL, at=later)
+    assert again.pk == first.pk and Subject.objects.count() == 1
+    first.refresh_from_db()
+    assert first.email_index == blind_index(EMAIL)  # learnt, as subject_for does
+    assert first.last_interaction_at == later
+
+
+def test_a_lead_upsert_keeps_a_known_email_and_never_moves_the_clock_back():
+    first = subject_for_lead(phone=VICTIM_PHONE, email=EMAIL, at=timezone.now())
+    clock = Subject.objects.get().last_interaction_at
+    subject_for_lead(phone=VICTIM_PHONE, email="other@example.com", at=NOW - timedelta(days=9))
+    first.refresh_from_db()
+    assert first.email_index == blind_index(EMAIL) and first.last_interaction_at == clock
+
+
+def test_a_lead_upsert_with_an_email_match_alone_makes_a_marked_new_subject():
+    victim = subject_for_lead(phone=VICTIM_PHONE, email=EMAIL, at=timezone.now())
+    other = subject_for_lead(phone=ATTACKER_PHONE, email=EMAIL, at=timezone.now())
+    assert other.pk != victim.pk and other.possible_duplicate_of_id == victim.pk
+    assert other.phone_index == blind_index(ATTACKER_PHONE)  # loaded on first read
+    victim.refresh_from_db()
+    assert victim.possible_duplicate_of_id is None
+
+
+def test_a_lead_upsert_never_joins_an_erased_subject():
+    erased = subject_for_lead(phone=VICTIM_PHONE, email=EMAIL, at=timezone.now())
+    Subject.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    fresh = subject_for_lead(phone=VICTIM_PHONE, email=EMAIL, at=timezone.now())
+    assert fresh.pk != erased.pk and fresh.possible_duplicate_of_id is None

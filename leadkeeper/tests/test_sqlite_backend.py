@@ -1,0 +1,98 @@
+"""SQLite writers queue on a lock file across processes, taken before BEGIN (issue 9)."""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from leadkeeper.models import RateLimitCounter
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL queues by itself"),
+]
+
+# Another process: take the writer lock, say so, hold it until told to let go.
+HOLDER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.readline()
+fcntl.flock(fd, fcntl.LOCK_UN)
+print("released", flush=True)
+"""
+
+# Another process: can it take the lock right now?
+PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except BlockingIOError:
+    print("busy")
+else:
+    print("free")
+"""
+
+
+def _lock_path() -> str:
+    connection.ensure_connection()
+    return connection._writer_lock_path()
+
+
+def _probe() -> str:
+    return subprocess.run(
+        [sys.executable, "-c", PROBE, _lock_path()], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_a_transaction_holds_the_writer_lock_from_begin_to_commit():
+    assert _probe() == "free"
+    with transaction.atomic():
+        RateLimitCounter.objects.create(key="k", window_start="2026-01-01T00:00Z", count=1)
+        assert _probe() == "busy"
+    assert _probe() == "free"
+
+
+def test_a_rolled_back_transaction_releases_the_writer_lock():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        RateLimitCounter.objects.create(key="k", window_start="2026-01-01T00:00Z", count=1)
+        raise RuntimeError("rolled back")
+    assert _probe() == "free"
+    assert not RateLimitCounter.objects.exists()
+
+
+def test_a_writer_waits_for_another_process_and_goes_on_when_it_lets_go():
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, _lock_path()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = threading.Event()
+
+        def write() -> None:
+            from django.db import connections
+
+            with transaction.atomic():
+                RateLimitCounter.objects.create(key="w", window_start="2026-01-01T00:00Z", count=1)
+            connections.close_all()
+            done.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not done.wait(0.5)  # queued behind the other process, not failing
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        writer.join(timeout=30)
+        assert done.is_set()
+        assert RateLimitCounter.objects.filter(key="w").exists()
+    finally:
+        holder.kill()
+        holder.wait()
