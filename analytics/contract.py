@@ -81,4 +81,5 @@ COLLECT_RESPONSES = {
     415: CollectErrors,  # neither application/json nor text/plain
     422: CollectErrors,  # a single event that breaks the contract, or more than 50
     429: CollectErrors,  # more events from this address in a minute than COLLECT_RATE_LIMIT
+    503: CollectErrors,  # the database has been away long enough to fill the buffer
 }

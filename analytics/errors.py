@@ -45,6 +45,14 @@ class CollectRateLimited(CollectError):
     retry_after = 60
 
 
+class CollectorBusy(CollectError):
+    """The collector's buffer is full because the database has been away: the events are
+    refused (503), not accepted and then lost (analytics/buffer.py)."""
+
+    http_status = 503
+    retry_after = 5
+
+
 class InvalidEvent(AnalyticsError):
     """One event breaks the contract; `field` names what is wrong."""
 

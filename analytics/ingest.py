@@ -1,9 +1,7 @@
-"""Writing collected events: one multi-row INSERT per request, built once per process.
+"""Writing collected events: multi-row INSERTs, built once per process.
 
-An earlier version buffered events in memory and wrote them from a flusher thread every
-0.5 s (as Plausible does): on SQLite the collector then ran at 0.68 of the bare endpoint
-instead of 0.32. It was taken out because the project runs no threads and no home-made
-queue in the web process, and because a hard-killed process lost its buffered events.
+Called by the collector's buffer (analytics/buffer.py) with up to a second of a process's
+events, or within the request when the buffer is switched off.
 """
 
 import datetime
@@ -63,7 +61,7 @@ def add_bot_hits(day: datetime.date, hits: int) -> None:
         BotTally.objects.filter(day=day).update(hits=F("hits") + hits)
 
 
-def _write(rows: list[dict[str, object]], bots: Counter) -> None:
+def write_events(rows: list[dict[str, object]], bots: Counter) -> None:
     """One transaction; a lock that outlasts the busy timeout (or a shared-cache table lock,
     which ignores it) gets four more tries before the error surfaces."""
     # One multi-row INSERT is atomic on its own: without BEGIN/COMMIT around it, SQLite
@@ -94,14 +92,6 @@ def _write(rows: list[dict[str, object]], bots: Counter) -> None:
             time.sleep(0.02 * 2**attempt)  # 20, 40, 80, 160 ms
 
 
-def store_events(
-    rows: list[dict[str, object]], *, bots: tuple[datetime.date, int] | None = None
-) -> None:
-    """Write a request's accepted events (one multi-row INSERT) and its bot count, now.
-
-    Within the request, in its own short transaction: no thread and no in-memory queue in
-    the web process (the project's fixed choice), so an answered 202 means stored.
-    """
-    if not rows and not bots:
-        return
-    _write(rows, Counter(dict([bots])) if bots else Counter())
+def erase_consented_ids(hashes: list[str]) -> int:
+    """Blank these consented-id hashes in every stored event; the number of events."""
+    return Event.objects.filter(consented_id__in=hashes).update(consented_id="")

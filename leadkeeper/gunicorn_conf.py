@@ -4,7 +4,12 @@ Every line gunicorn writes goes through the same redaction as Django's logs: the
 prints request paths, and the Kommo webhook's path carries its secret (issue 15); gunicorn's
 error log names the path of a request that failed. Personal data (an IP, a phone in a query
 string) is masked the same way (STYLE §8).
+
+A worker that stops gracefully writes the collector's buffered page views first
+(analytics/buffer.py): worker_int and worker_exit below.
 """
+
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -31,3 +36,21 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def _flush_the_collector() -> None:
+    # Only a worker that loaded the app has a buffer; importing it here in one that failed
+    # to load would fail again and hide the first error.
+    buffer = sys.modules.get("analytics.buffer")
+    if buffer is not None:
+        buffer.BUFFER.stop()
+
+
+def worker_int(worker: object) -> None:
+    """SIGINT / SIGQUIT (a quick stop): the buffered page views are written first."""
+    _flush_the_collector()
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """Every worker exit that runs Python (SIGTERM, recycling, max_requests) flushes."""
+    _flush_the_collector()

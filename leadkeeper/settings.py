@@ -260,6 +260,9 @@ PARTNER_ORIGINS = env.list("PARTNER_ORIGINS", default=[])
 # --- Public POST limits (leadkeeper/ratelimit.py), per client address or IPv6 /64 --------------
 # The collector counts events, not requests: a page view is one or two.
 COLLECT_RATE_LIMIT = env.str("COLLECT_RATE_LIMIT", default="1200/m")
+# Page views a web process keeps before writing them in one go (analytics/buffer.py): at most
+# this many seconds, lost only on a hard kill; 0 writes each request's events before it answers.
+COLLECTOR_BUFFER_SECONDS = env.float("COLLECTOR_BUFFER_SECONDS", default=1.0)
 CONSENT_RATE_LIMIT = env.str("CONSENT_RATE_LIMIT", default="30/m")
 WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="300/m")
 # The largest request body a POST may have (413 above it; leadkeeper/middleware.py). Kommo's

@@ -11,6 +11,9 @@ os.environ.setdefault("LEAD_MIN_FILL_SECONDS", "3")
 # Most staff tests log in with force_login; the second factor has its own tests, which
 # turn this on (leadkeeper/tests/test_staff_auth.py).
 os.environ.setdefault("STAFF_REQUIRE_2FA", "false")
+# Tests read what the collector stored right after it answered; the buffer has its own tests,
+# which start real servers (analytics/tests/test_buffer*.py).
+os.environ.setdefault("COLLECTOR_BUFFER_SECONDS", "0")
 
 from .settings import *  # noqa: F403
 

@@ -27,8 +27,8 @@ from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
 from leadkeeper.jsonbody import MalformedJSON, loads_strict
 
+from ..buffer import forget_buffered_ids, store_events
 from ..errors import BodyTooLarge, CollectRateLimited, InvalidEvent, MalformedBody
-from ..ingest import store_events
 from ..models import Event
 from ..salts import today
 from ..sources import classify
@@ -281,10 +281,11 @@ def collect_events(
 
 
 def forget_consented_id(*, cid: str) -> int:
-    """Withdrawal of analytics consent: the id no longer links anything we hold."""
-    forgotten = Event.objects.filter(consented_id__in=consented_id_hashes(cid)).update(
-        consented_id=""
-    )
+    """Withdrawal of analytics consent: the id no longer links anything we hold, stored or
+    still in a collector's buffer (this process's now, every process's one window later)."""
+    hashes = consented_id_hashes(cid)
+    forgotten = forget_buffered_ids(hashes)
+    forgotten += Event.objects.filter(consented_id__in=hashes).update(consented_id="")
     if forgotten:
         logger.info("analytics.consented_id.forgotten", extra={"events": forgotten})
     return forgotten
