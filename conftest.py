@@ -106,3 +106,15 @@ def _forget_rate_limit_tallies():
     _tallies.clear()
     yield
     _tallies.clear()
+
+
+@pytest.fixture
+def one_rate_window():
+    """Rate limits count in fixed windows (a minute): a flood test that straddled a window's
+    end saw its count restart. Start the test at the beginning of a minute, clock running."""
+    import time_machine
+    from django.utils import timezone
+
+    now = timezone.now()
+    with time_machine.travel(now.replace(second=0, microsecond=0), tick=True):
+        yield

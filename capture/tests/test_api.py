@@ -78,6 +78,7 @@ def test_a_json_array_is_not_a_lead(client):
     assert _post(client, [lead_payload()]).status_code == 422
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_flood_gets_429(client, settings):
     settings.LEAD_RATE_LIMIT = "2/m"
     statuses = [_post(client, lead_payload()).status_code for _ in range(4)]
@@ -85,6 +86,7 @@ def test_a_flood_gets_429(client, settings):
     assert Lead.objects.count() == 2
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_the_rate_limit_is_per_address(client, settings):
     settings.LEAD_RATE_LIMIT = "1/m"
     assert _post(client, lead_payload()).status_code == 201

@@ -103,6 +103,7 @@ def test_a_forged_render_stamp_stores_nothing(client):
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_flood_from_one_address_gets_429(client, settings):
     settings.LEAD_RATE_LIMIT = "3/m"
     statuses = [_post(client, phone=f"+7916123456{i}").status_code for i in range(5)]

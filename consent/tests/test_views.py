@@ -194,6 +194,7 @@ def test_the_dpo_exports_the_history_as_json_with_the_exact_texts(dpo):
     assert body["withdrawal_requests"][0]["lead_id"] == lead.pk
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_flood_of_choices_without_javascript_is_limited_too(client):
     codes = [client.post(PAGE, {"choice": "reject_all"}).status_code for _ in range(31)]
     assert codes[:30] == [302] * 30 and codes[30] == 429

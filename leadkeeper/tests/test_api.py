@@ -38,6 +38,7 @@ def test_a_field_error_answers_422_with_the_documented_errors_shape():
     }
 
 
+@pytest.mark.usefixtures("one_rate_window")
 def test_a_flood_answers_429_with_retry_after_and_a_detail():
     response = _answer(Flooded("more than 10 choices in 60 s"))
     assert response.status_code == 429 and response["Retry-After"] == "60"
