@@ -1,15 +1,14 @@
 """POST /api/v1/consent (record a banner choice) and GET /api/v1/consent (current state)."""
 
 from typing import Literal
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from leadkeeper.context import request_context
+from leadkeeper.origins import foreign_origin
 from register.selectors import optional_consent_categories
 
 from .errors import CrossSiteChoice
@@ -78,16 +77,6 @@ class Detail(Schema):
     detail: str
 
 
-def _cross_site(request: HttpRequest) -> bool:
-    """A browser always sends Origin on a cross-site POST; ours must be this host."""
-    origin = request.headers.get("Origin")
-    if not origin:
-        return False
-    host = urlsplit(origin).netloc
-    trusted = {urlsplit(o).netloc for o in settings.CSRF_TRUSTED_ORIGINS}
-    return host != request.get_host() and host not in trusted
-
-
 @router.get("", response=StateOut, summary="This browser's consent state")
 def current_state(request: HttpRequest, response: HttpResponse) -> dict:
     state: ConsentState | None = request.consent
@@ -122,7 +111,7 @@ def current_state(request: HttpRequest, response: HttpResponse) -> dict:
 def record_choice(request: HttpRequest, response: HttpResponse, payload: ChoiceIn) -> Status:
     # Errors answer through leadkeeper/api.py: 403 cross-site, 429 flood, 409 stale banner
     # text, 422 {"errors": {"categories": [...]}} for a category the register lacks.
-    if _cross_site(request):
+    if foreign_origin(request, partners=False):
         raise CrossSiteChoice("a consent choice posted from another site")
     context = request_context(request)
     check_consent_rate(context=context)
