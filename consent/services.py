@@ -104,9 +104,14 @@ _form_texts: dict[tuple[str, int, str], int] = {}
 
 def _form_text_pk(*, language: str, policy_version: int, text: str) -> int:
     key = (language, policy_version, text)
-    if key not in _form_texts:
-        _form_texts[key] = consent_text(kind="form", text=text, policy_version=policy_version).pk
-    return _form_texts[key]
+    if key in _form_texts:
+        return _form_texts[key]
+    pk = consent_text(kind="form", text=text, policy_version=policy_version).pk
+    # Remembered once committed: the first lead's transaction creates the text, and if it
+    # rolls back (the database failing mid-lead) a remembered id would break every later
+    # lead of this process with a foreign-key error (leadkeeper/tests/test_dbguard.py).
+    transaction.on_commit(lambda: _form_texts.setdefault(key, pk))  # noqa: TID251 (a memo, not work)
+    return pk
 
 
 @lru_cache(maxsize=64)

@@ -19,7 +19,9 @@ LEADS = 100
 def crm_delivery() -> Iterator[Scenario]:
     """100 leads delivered to the local Kommo (slowed, so kills land mid-request)."""
     kommo = KommoDouble(token="fault-token", rate_limit=None).start()
-    kommo.delay = 0.03
+    # Slowed: a batch goes in a few complex requests (up to 50 leads each), so at 0.03 s a
+    # request the work was over before the first kill; at 0.5 s the kills land mid-batch.
+    kommo.delay = 0.5
     leads: list[int] = []
     configured: dict[str, object] = {
         "KOMMO_BASE_URL": kommo.url,
