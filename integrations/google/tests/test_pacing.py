@@ -1,3 +1,4 @@
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,14 +34,38 @@ def test_the_first_request_goes_at_once(clock):
     assert waits == []
 
 
-def test_a_second_request_in_the_same_second_waits_for_the_next_one(clock):
+def test_a_second_request_waits_for_the_next_two_second_slot(clock):
     waits: list[float] = []
     pacer = _pacer(clock, waits)
 
     pacer.wait_for_slot(property_id=PROPERTY_ID)
     pacer.wait_for_slot(property_id=PROPERTY_ID)
 
-    assert waits == [0.75]  # from 10:00:00.25 to 10:00:01
+    assert waits == [1.75]  # from 10:00:00.25 to 10:00:02
+
+
+def test_requests_are_never_less_than_a_second_apart(clock):
+    """Google counts 1.5 requests in any sliding second: a request late in one fixed window
+    and one early in the next must not land 1 ms apart."""
+    sent: list[float] = []
+    pacer = _pacer(clock, [])
+    clock.shift(timedelta(seconds=0.999))  # late in the first second of a slot
+    for _ in range(4):
+        pacer.wait_for_slot(property_id=PROPERTY_ID)
+        sent.append(datetime.now(UTC).timestamp())
+        clock.shift(timedelta(seconds=0.7))  # the request itself, then the next one is asked
+
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 1.0
+
+
+def test_a_request_asked_late_in_a_slot_waits_for_the_next_slot(clock):
+    waits: list[float] = []
+    clock.shift(timedelta(seconds=1.25))  # 10:00:01.5: the slot's sending second is over
+
+    _pacer(clock, waits).wait_for_slot(property_id=PROPERTY_ID)
+
+    assert waits == [0.5]
 
 
 def test_pacers_in_different_processes_share_the_budget_through_the_database(clock):
@@ -49,7 +74,7 @@ def test_pacers_in_different_processes_share_the_budget_through_the_database(clo
 
     _pacer(clock, waits).wait_for_slot(property_id=PROPERTY_ID)  # another instance
 
-    assert waits == [0.75]
+    assert waits == [1.75]
 
 
 def test_properties_have_separate_budgets(clock):
