@@ -105,6 +105,8 @@ class Step(models.Model):
         FAILED = "failed", "failed"
         WAITING = "waiting", "waiting for a person"
         VENDOR_PENDING = "vendor_pending", "done later by the vendor"
+        # Runs by itself once the steps it follows are done (Art. 19 after Art. 16).
+        BLOCKED = "blocked", "waiting for an earlier step"
 
     RUNNABLE = (State.PENDING, State.RETRYING)
     # What a request may complete with: done, or explained by a person or by the vendor.
