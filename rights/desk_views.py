@@ -11,7 +11,7 @@ from audit.services import record_event
 from leadkeeper.roles import is_dpo
 
 from .errors import DeskActionRefused, RequestRejected
-from .forms import RightsRequestForm
+from .forms import DeskRequestForm
 from .models import RightsRequest, Step
 from .selectors import open_requests, recently_closed, request_steps
 from .services.desk import extend_request, pause_request, resolve_step, resume_request
@@ -32,7 +32,7 @@ def dpo_only(view):
 @dpo_only
 def desk(request: HttpRequest) -> HttpResponse:
     """The list, and the form for a request that came by post, phone or mailbox."""
-    form = RightsRequestForm(request.POST or None)
+    form = DeskRequestForm(request.POST or None)
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
         try:
@@ -45,7 +45,9 @@ def desk(request: HttpRequest) -> HttpResponse:
         except RequestRejected as error:
             errors = error.errors
         else:
-            created = register_desk_request(data=data, actor=_actor(request))
+            created = register_desk_request(
+                data=data, actor=_actor(request), language=form.cleaned_data.get("language") or "en"
+            )
             messages.success(request, f"Registered {created.reference}.")
             return HttpResponseRedirect(reverse("rights:desk_detail", args=[created.pk]))
     response = render(

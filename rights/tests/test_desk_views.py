@@ -54,6 +54,12 @@ def test_the_dpo_registers_a_request_that_came_by_post(client, dpo):
     assert RightsRequest.objects.get().channel == "desk"
 
 
+def test_the_dpo_chooses_the_language_a_posted_request_is_answered_in(client, dpo):
+    body = {"right": "access", "phone": "+79161234567", "language": "ru"}
+    assert client.post("/desk/rights/", body).status_code == 302
+    assert RightsRequest.objects.get().language == "ru"
+
+
 def test_approval_from_the_desk_starts_a_held_request(client, dpo, settings):
     settings.RIGHTS_REQUIRE_APPROVAL = True
     request = verified("access")
