@@ -1,4 +1,4 @@
-"""The rights desk's writes to leads (policy §7, GDPR Art. 17).
+"""The rights desk's writes to leads (policy §7, GDPR Art. 16, 17).
 
 rights/ orchestrates an erasure across the apps; each app erases its own rows. A lead is
 anonymised, not deleted: the campaign reports count the row (aggregates keep it), and
@@ -6,6 +6,8 @@ nothing left on it identifies the person.
 """
 
 from django.db import transaction
+
+from leadkeeper.crypto import blind_index
 
 from .models import Lead
 
@@ -33,3 +35,23 @@ def anonymise_leads(*, subject_ids: list[int], keep_lead_ids: list[int] = ()) ->
         yclid="",
         fbclid="",
     )
+
+
+@transaction.atomic
+def rectify_leads(
+    *, lead_ids: list[int], name: str = "", phone: str = "", email: str = ""
+) -> list[str]:
+    """Art. 16: store the corrected values on these leads (given ones only, already
+    normalised by the caller), with their blind indexes; returns the fields changed."""
+    changes: dict[str, object] = {}
+    if name:
+        changes["name"] = name
+    if phone:
+        changes.update(phone=phone, phone_index=blind_index(phone))
+    if email:
+        changes.update(email=email, email_index=blind_index(email))
+    for lead in Lead.objects.select_for_update().filter(pk__in=lead_ids):
+        for field, value in changes.items():
+            setattr(lead, field, value)
+        lead.save(update_fields=list(changes))
+    return [f for f in ("name", "phone", "email") if f in changes]

@@ -13,7 +13,7 @@ from analytics.selectors import attribution_rows_of_subjects, event_count_of_sub
 from analytics.services.gdpr import erase_linked_analytics
 from booking.gdpr import erase_bookings
 from booking.selectors import booking_rows_of_subjects, subject_ids_of_bookings_matching
-from capture.gdpr import anonymise_leads
+from capture.gdpr import anonymise_leads, rectify_leads
 from capture.selectors import (
     lead_rows_of_subjects,
     subject_ids_of_leads_matching,
@@ -26,8 +26,14 @@ from consent.selectors import (
     open_form_grants,
     withdrawal_subject_id,
 )
+from leadkeeper.crypto import blind_index
 from register.selectors import retention_rule
-from subjects.gdpr import erase_subject_identities, mark_objected, restrict_subjects
+from subjects.gdpr import (
+    erase_subject_identities,
+    mark_objected,
+    reindex_subjects,
+    restrict_subjects,
+)
 from subjects.normalise import normalise_email, normalise_phone
 from subjects.selectors import live_subject_ids, subject_ids_matching
 from subjects.selectors import subject_indexes as indexes_of_subjects
@@ -140,3 +146,18 @@ def subject_indexes(
     """(phone_index, email_index) of each subject to erase (not those under a legal hold)."""
     held = set(_holders(subject_ids, list(held_lead_ids)))
     return indexes_of_subjects(subject_ids=[pk for pk in subject_ids if pk not in held])
+
+
+def rectify(
+    *, subject_ids: list[int], lead_ids: list[int], name: str, phone: str, email: str
+) -> list[str]:
+    """Art. 16: the corrected values (normalised) on the leads, and the subject found by
+    them from now on; returns the fields corrected. IntegrityError: the phone is another
+    living subject's."""
+    fields = rectify_leads(lead_ids=lead_ids, name=name, phone=phone, email=email)
+    reindex_subjects(
+        subject_ids=subject_ids,
+        phone_index=blind_index(phone) if phone else "",
+        email_index=blind_index(email) if email else "",
+    )
+    return fields

@@ -1,9 +1,10 @@
 import pytest
 from django.utils import timezone
 
-from capture.gdpr import ERASED, anonymise_leads
+from capture.gdpr import ERASED, anonymise_leads, rectify_leads
 from capture.models import Lead
 from capture.services import capture_lead
+from leadkeeper.crypto import blind_index
 
 from .factories import lead_data, request_context
 
@@ -39,3 +40,13 @@ def test_a_lead_under_a_legal_hold_is_kept_whole_and_others_are_left_alone():
     assert anonymise_leads(subject_ids=[held.subject_id], keep_lead_ids=[held.pk]) == 0
     assert Lead.objects.get(pk=held.pk).name == "Ivan Petrov"
     assert Lead.objects.get(pk=other.pk).name == "Maria"
+
+
+def test_a_rectification_stores_only_the_given_values_with_their_blind_indexes():
+    captured = _lead(email="ivan@example.com")
+    fields = rectify_leads(lead_ids=[captured.pk], name="Ivan Petrovsky", email="i@example.com")
+    assert fields == ["name", "email"]
+    row = Lead.objects.get(pk=captured.pk)
+    assert (row.name, row.email, row.phone) == ("Ivan Petrovsky", "i@example.com", "+79161234567")
+    assert row.email_index == blind_index("i@example.com")
+    assert row.phone_index == captured.phone_index

@@ -1,10 +1,16 @@
 """subjects/gdpr.py and the rights desk's reads in subjects/selectors.py."""
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from leadkeeper.crypto import blind_index
-from subjects.gdpr import erase_subject_identities, mark_objected, restrict_subjects
+from subjects.gdpr import (
+    erase_subject_identities,
+    mark_objected,
+    reindex_subjects,
+    restrict_subjects,
+)
 from subjects.models import Subject
 from subjects.selectors import live_subject_ids, subject_ids_matching, subject_indexes
 
@@ -43,3 +49,14 @@ def test_an_erased_subject_keeps_no_identifier_and_is_no_longer_live():
     assert ivan.phone_index == ivan.email_index == "" and ivan.erased_at is not None
     assert live_subject_ids(subject_ids=[ivan.pk, maria.pk]) == [maria.pk]
     assert subject_indexes(subject_ids=[ivan.pk]) == []
+
+
+def test_a_corrected_phone_finds_the_subject_but_never_takes_another_persons():
+    ivan = _subject("+79161234567", "ivan@example.com")
+    maria = _subject("+79169876543", "maria@example.com")
+    new = blind_index("+79160000001")
+    assert reindex_subjects(subject_ids=[ivan.pk], phone_index=new) == 1
+    assert subject_ids_matching(phone_index=new) == {ivan.pk}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        reindex_subjects(subject_ids=[ivan.pk], phone_index=maria.phone_index)
+    assert reindex_subjects(subject_ids=[ivan.pk]) == 0
