@@ -19,6 +19,8 @@ from .models import (
     DailyPage,
     DailySummary,
     DailyTraffic,
+    Event,
+    LeadAttribution,
 )
 
 GROUPINGS = {
@@ -322,3 +324,27 @@ def can_view_reports(user: object) -> bool:
     if user.is_superuser or user.has_perm("analytics.view_reports"):
         return True
     return user.groups.filter(name__in=REPORT_ROLES).exists()
+
+
+# The rights desk's reads (policy §7), keyed by verified subjects only (Art. 12(6)).
+ATTRIBUTION_FIELDS = (
+    "lead_id",
+    "method",
+    "first_source",
+    "first_medium",
+    "first_campaign",
+    "last_source",
+    "last_medium",
+    "last_campaign",
+)
+
+
+def attribution_rows_of_subjects(*, subject_ids: list[int]) -> list[dict]:
+    """How these subjects' leads were attributed to campaigns, as plain values."""
+    attributions = LeadAttribution.objects.filter(subject_id__in=subject_ids).order_by("lead_id")
+    return list(attributions.values(*ATTRIBUTION_FIELDS))
+
+
+def event_count_of_subjects(*, subject_ids: list[int]) -> int:
+    """Page views linked to these subjects through a consented id (counted, not listed)."""
+    return Event.objects.filter(subject_id__in=subject_ids).count()

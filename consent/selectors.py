@@ -209,3 +209,28 @@ def form_granted_at_subquery() -> Subquery:
         .order_by("created_at")
         .values("created_at")[:1]
     )
+
+
+# The rights desk's reads (policy §7), keyed by verified subjects only (Art. 12(6)).
+def consent_rows_of_subjects(*, subject_ids: list[int]) -> list[dict]:
+    """These subjects' consent proof as plain values, oldest first (the access report)."""
+    records = ConsentRecord.objects.filter(subject_id__in=subject_ids).order_by("created_at")
+    return list(
+        records.values("created_at", "kind", "action", "categories", "policy_version", "method")
+    )
+
+
+def open_form_grants(*, subject_ids: list[int]) -> list[ConsentRecord]:
+    """Contact-form consents of these subjects not yet withdrawn (one per lead)."""
+    records = ConsentRecord.objects.filter(subject_id__in=subject_ids, kind=ConsentRecord.Kind.FORM)
+    withdrawn = set(
+        records.filter(action=ConsentRecord.Action.WITHDRAW).values_list("lead_id", flat=True)
+    )
+    grants = records.filter(action=ConsentRecord.Action.GRANT)
+    return [r for r in grants if r.lead_id not in withdrawn]
+
+
+def withdrawal_subject_id(*, withdrawal_request_id: int) -> int | None:
+    """The subject a consent-page withdrawal was made for (the consent id proved it)."""
+    requests = WithdrawalRequest.objects.filter(pk=withdrawal_request_id)
+    return requests.values_list("subject_id", flat=True).first()

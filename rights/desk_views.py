@@ -11,10 +11,16 @@ from audit.services import record_event
 from leadkeeper.roles import is_dpo
 
 from .errors import DeskActionRefused, RequestRejected
-from .forms import RightsRequestForm
+from .forms import DeskRequestForm
 from .models import RightsRequest, Step
 from .selectors import open_requests, recently_closed, request_steps
-from .services.desk import extend_request, pause_request, resolve_step, resume_request
+from .services.desk import (
+    apply_rectification,
+    extend_request,
+    pause_request,
+    resolve_step,
+    resume_request,
+)
 from .services.intake import register_desk_request, validate_request
 from .services.runner import retry_step
 from .services.verification import approve_request, mark_phone_verified
@@ -32,7 +38,7 @@ def dpo_only(view):
 @dpo_only
 def desk(request: HttpRequest) -> HttpResponse:
     """The list, and the form for a request that came by post, phone or mailbox."""
-    form = RightsRequestForm(request.POST or None)
+    form = DeskRequestForm(request.POST or None)
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
         try:
@@ -45,7 +51,9 @@ def desk(request: HttpRequest) -> HttpResponse:
         except RequestRejected as error:
             errors = error.errors
         else:
-            created = register_desk_request(data=data, actor=_actor(request))
+            created = register_desk_request(
+                data=data, actor=_actor(request), language=form.cleaned_data.get("language") or "en"
+            )
             messages.success(request, f"Registered {created.reference}.")
             return HttpResponseRedirect(reverse("rights:desk_detail", args=[created.pk]))
     response = render(
@@ -106,10 +114,16 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action in ACTIONS:
             ACTIONS[action](request, rights_request, request.POST)
-        elif action in ("retry", "resolve"):
+        elif action in ("retry", "resolve", "rectify"):
             step = get_object_or_404(Step, pk=request.POST.get("step"), request=rights_request)
             if action == "retry":
                 retry_step(step_id=step.pk, actor=_actor(request))
+            elif action == "rectify":
+                apply_rectification(
+                    step_id=step.pk,
+                    **{k: request.POST.get(k, "") for k in ("name", "phone", "email")},
+                    actor=_actor(request),
+                )
             else:
                 resolve_step(
                     step_id=step.pk, note=request.POST.get("note", ""), actor=_actor(request)

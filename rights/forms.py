@@ -1,6 +1,7 @@
 """The /rights/ form: what the page shows; validation itself is services.intake's."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 RIGHT_CHOICES = [
@@ -36,4 +37,12 @@ class RightsRequestForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DeskRequestForm(RightsRequestForm):
+    """The DPO's form adds the language to answer in (a letter's or a call's, Art. 12(1))."""
+
+    language = forms.ChoiceField(
+        label=_("Answer in"), choices=lambda: settings.LANGUAGES, initial="en", required=False
     )

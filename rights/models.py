@@ -7,19 +7,21 @@ its own row, so one failing recipient never hides what the others did (fides#204
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from leadkeeper.crypto import EncryptedCharField, EncryptedTextField
 
 
 class Right(models.TextChoices):
-    ACCESS = "access", "access (Art. 15)"
-    RECTIFICATION = "rectification", "rectification (Art. 16)"
-    ERASURE = "erasure", "erasure (Art. 17)"
-    RESTRICTION = "restriction", "restriction of processing (Art. 18)"
-    PORTABILITY = "portability", "data portability (Art. 20)"
-    OBJECTION = "objection", "objection (Art. 21)"
-    WITHDRAWAL = "withdrawal", "withdrawal of consent (Art. 7(3))"
-    COMPLAINT = "complaint", "complaint to a supervisory authority (Art. 77)"
+    # Translated: the answer and the access report name the rights in the person's language.
+    ACCESS = "access", _("access (Art. 15)")
+    RECTIFICATION = "rectification", _("rectification (Art. 16)")
+    ERASURE = "erasure", _("erasure (Art. 17)")
+    RESTRICTION = "restriction", _("restriction of processing (Art. 18)")
+    PORTABILITY = "portability", _("data portability (Art. 20)")
+    OBJECTION = "objection", _("objection (Art. 21)")
+    WITHDRAWAL = "withdrawal", _("withdrawal of consent (Art. 7(3))")
+    COMPLAINT = "complaint", _("complaint to a supervisory authority (Art. 77)")
 
 
 class RightsRequest(models.Model):
@@ -63,6 +65,8 @@ class RightsRequest(models.Model):
     details = EncryptedTextField(null=True, blank=True)
     email_index = models.CharField(max_length=64, blank=True, db_index=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # The language the request was made in (the page's, the API's Accept-Language, or the
+    # DPO's choice): the mails and the access report are written in it (Art. 12(1)).
     language = models.CharField(max_length=8, default="en")
     # The consent page's withdrawal carried over (consent.WithdrawalRequest), if any.
     withdrawal_request_id = models.BigIntegerField(null=True, blank=True, unique=True)
@@ -105,6 +109,8 @@ class Step(models.Model):
         FAILED = "failed", "failed"
         WAITING = "waiting", "waiting for a person"
         VENDOR_PENDING = "vendor_pending", "done later by the vendor"
+        # Runs by itself once the steps it follows are done (Art. 19 after Art. 16).
+        BLOCKED = "blocked", "waiting for an earlier step"
 
     RUNNABLE = (State.PENDING, State.RETRYING)
     # What a request may complete with: done, or explained by a person or by the vendor.

@@ -78,6 +78,9 @@ class RightsStep:
     # Local steps run inside the transaction that records their outcome: all or nothing.
     atomic: ClassVar[bool] = True
     max_attempts: ClassVar[int] = 8
+    # Names of steps of the same request that must be done first; until then this step's
+    # rows are BLOCKED, and the pipeline releases them when the last of those is done.
+    after: ClassVar[tuple[str, ...]] = ()
 
     def targets(self, *, request: RightsRequest, found: Holdings) -> list[tuple[str, dict]]:
         """One (target, params) per row to create; [] when there is nothing to do here."""

@@ -10,7 +10,8 @@ import zipfile
 from datetime import date, datetime
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from leadkeeper.csvexport import write_rows
 from register.loader import get_register
@@ -18,12 +19,12 @@ from register.loader import get_register
 from .models import Right, RightsRequest
 from .stores import Holdings
 
-SOURCE = (
+SOURCE = gettext_lazy(
     "You gave these data yourself through our contact form, the JSON API of our partners' "
     "landing pages or the Cal.com booking widget; device, network and campaign data were "
     "recorded by our website when you sent them (Art. 14 does not apply)."
 )
-NO_AUTOMATED_DECISIONS = (
+NO_AUTOMATED_DECISIONS = gettext_lazy(
     "No decision based solely on automated processing, including profiling, that produces "
     "legal or similarly significant effects is made about you (Art. 22)."
 )
@@ -40,8 +41,9 @@ def _plain(value: object) -> object:
 
 
 def register_facts() -> dict:
-    """Purposes, bases, categories, recipients, retention, rights and complaint route."""
-    register = get_register()
+    """Purposes, bases, categories, recipients, retention, rights and complaint route, in
+    the active language (the register's `_ru` twins, the catalogue for our own sentences)."""
+    register = get_register().localized(translation.get_language() or "en")
     bases = {b.id: b for b in register.legal_bases}
     rules = {r.id: r for r in register.retention}
     return {
@@ -63,9 +65,9 @@ def register_facts() -> dict:
             for r in register.recipients
         ],
         "transfers": register.policy.transfers,
-        "source": SOURCE,
-        "automated_decision_making": NO_AUTOMATED_DECISIONS,
-        "rights": [label for _value, label in Right.choices],
+        "source": str(SOURCE),
+        "automated_decision_making": str(NO_AUTOMATED_DECISIONS),
+        "rights": [str(label) for _value, label in Right.choices],
         "complaint": {
             "authority": register.controller.supervisory_authority,
             "contact": register.controller.supervisory_authority_contact,
@@ -74,7 +76,14 @@ def register_facts() -> dict:
 
 
 def access_report(*, request: RightsRequest, found: Holdings) -> bytes:
+    """The report in the language the request was made in (Art. 12(1): intelligible)."""
+    with translation.override(request.language or "en"):
+        return _access_report(request=request, found=found)
+
+
+def _access_report(*, request: RightsRequest, found: Holdings) -> bytes:
     data = {
+        "language": translation.get_language(),
         "reference": request.reference,
         "generated_at": timezone.now().isoformat(),
         "data": _plain(

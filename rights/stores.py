@@ -1,52 +1,64 @@
 """Where the rights app meets the stores of personal data in other apps.
 
-Every import of another app's models lives here, so a store that moves changes one place. Reads and writes are keyed by subject ids that came from *verified*
-identifiers only (Art. 12(6)): nothing here looks a person up before verification.
+rights/ orchestrates; each app reads its own tables in its selectors and writes them in its
+services (`<app>/gdpr.py`, `analytics/services/gdpr.py`), so a store that moves changes its
+own app. Reads and writes are keyed by subject ids that came from *verified* identifiers
+only (Art. 12(6)): nothing here looks a person up before verification.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
-
-from analytics.models import Event, LeadAttribution
-from booking.models import Booking
-from capture.models import Lead
-from consent.models import AnalyticsClientId, ConsentRecord
-from consent.selectors import analytics_client_ids
+from analytics.selectors import attribution_rows_of_subjects, event_count_of_subjects
+from analytics.services.gdpr import erase_linked_analytics
+from booking.gdpr import erase_bookings
+from booking.selectors import booking_rows_of_subjects, subject_ids_of_bookings_matching
+from capture.gdpr import anonymise_leads, rectify_leads
+from capture.selectors import (
+    lead_rows_of_subjects,
+    subject_ids_of_leads_matching,
+    won_leads_of_subjects,
+)
+from consent.gdpr import close_withdrawal_request, erase_consent_proof
+from consent.selectors import (
+    analytics_client_ids,
+    consent_rows_of_subjects,
+    open_form_grants,
+    withdrawal_subject_id,
+)
+from leadkeeper.crypto import blind_index
 from register.selectors import retention_rule
-from subjects.models import Subject
+from subjects.gdpr import (
+    erase_subject_identities,
+    mark_objected,
+    reindex_subjects,
+    restrict_subjects,
+)
 from subjects.normalise import normalise_email, normalise_phone
+from subjects.selectors import live_subject_ids, subject_ids_matching
+from subjects.selectors import subject_indexes as indexes_of_subjects
 
 from .clock import add_months
 
-__all__ = ["Subject", "normalise_email", "normalise_phone"]
-
-ERASED = "[erased]"  # name and phone are NOT NULL; the marker says why they are empty
-LEAD_PERSONAL = ["name", "phone", "email", "message", "ip_address"]
+# Re-exported: the steps reach the other apps' services through this one module.
+__all__ = [
+    "close_withdrawal_request",
+    "live_subject_ids",
+    "normalise_email",
+    "normalise_phone",
+    "open_form_grants",
+    "restrict_subjects",
+    "withdrawal_subject_id",
+]
 
 
 def subject_ids_for(*, email_index: str = "", phone_index: str = "") -> list[int]:
     """Subjects holding any of these blind indexes (leads and bookings count too)."""
     if not email_index and not phone_index:
         return []
-    match, lead_match = Q(pk__in=[]), Q(pk__in=[])
-    if email_index:
-        match |= Q(email_index=email_index)
-        lead_match |= Q(email_index=email_index)
-    if phone_index:
-        match |= Q(phone_index=phone_index)
-        lead_match |= Q(phone_index=phone_index)
-    ids = set(Subject.objects.filter(match).values_list("pk", flat=True))
-    ids |= set(
-        Lead.objects.filter(lead_match, subject__isnull=False).values_list("subject_id", flat=True)
-    )
-    if email_index:
-        ids |= set(
-            Booking.objects.filter(email_index=email_index, subject__isnull=False).values_list(
-                "subject_id", flat=True
-            )
-        )
+    ids = subject_ids_matching(email_index=email_index, phone_index=phone_index)
+    ids |= subject_ids_of_leads_matching(email_index=email_index, phone_index=phone_index)
+    ids |= subject_ids_of_bookings_matching(email_index=email_index)
     return sorted(ids)
 
 
@@ -63,73 +75,32 @@ class Holdings:
     analytics_events: int = 0
 
 
-def _lead_row(lead: Lead) -> dict:
-    row = {f: getattr(lead, f) or "" for f in LEAD_PERSONAL}
-    for name in ("created_at", "country", "browser", "os", "device_type", "user_agent"):
-        row[name] = getattr(lead, name)
-    row.update({"source": lead.source, "crm_status": lead.crm_status, "won_at": lead.won_at})
-    row.update({"id": lead.pk, "kommo_lead_id": lead.kommo_lead_id})
-    row.update({"kommo_contact_id": lead.kommo_contact_id})
-    row["contract_completed_at"] = lead.contract_completed_at
-    return row
-
-
 def holdings(*, subject_ids: list[int]) -> Holdings:
     found = Holdings(subject_ids=subject_ids)
     if not subject_ids:
         return found
-    leads = Lead.objects.filter(subject_id__in=subject_ids).order_by("created_at")
-    found.leads = [_lead_row(lead) for lead in leads]
-    found.consents = list(
-        ConsentRecord.objects.filter(subject_id__in=subject_ids)
-        .order_by("created_at")
-        .values("created_at", "kind", "action", "categories", "policy_version", "method")
-    )
-    found.bookings = [
-        {
-            "uid": b.uid,
-            "status": b.status,
-            "name": b.name or "",
-            "email": b.email,
-            "start_time": b.start_time,
-            "end_time": b.end_time,
-        }
-        for b in Booking.objects.filter(subject_id__in=subject_ids).order_by("start_time")
-    ]
+    found.leads = lead_rows_of_subjects(subject_ids=subject_ids)
+    found.consents = consent_rows_of_subjects(subject_ids=subject_ids)
+    found.bookings = booking_rows_of_subjects(subject_ids=subject_ids)
     found.ga_client_ids = analytics_client_ids(subject_ids=subject_ids)
-    found.attributions = list(
-        LeadAttribution.objects.filter(subject_id__in=subject_ids).values(
-            "lead_id",
-            "method",
-            "first_source",
-            "first_medium",
-            "first_campaign",
-            "last_source",
-            "last_medium",
-            "last_campaign",
-        )
-    )
-    found.analytics_events = Event.objects.filter(subject_id__in=subject_ids).count()
+    found.attributions = attribution_rows_of_subjects(subject_ids=subject_ids)
+    found.analytics_events = event_count_of_subjects(subject_ids=subject_ids)
     return found
+
+
+def _held(subject_ids: list[int], now: datetime) -> list[tuple[int, int]]:
+    """(lead id, subject id) of client contracts within their 5 accounting years."""
+    months = retention_rule("contract").months
+    return [
+        (lead_id, subject_id)
+        for lead_id, subject_id, completed in won_leads_of_subjects(subject_ids=subject_ids)
+        if completed is None or add_months(completed, months) > now
+    ]
 
 
 def legal_hold_lead_ids(*, subject_ids: list[int], now: datetime) -> list[int]:
     """Leads that became client contracts: kept 5 years for accounting (Art. 17(3)(b))."""
-    months = retention_rule("contract").months
-    leads = Lead.objects.filter(subject_id__in=subject_ids, won_at__isnull=False)
-    return [
-        lead.pk
-        for lead in leads
-        if lead.contract_completed_at is None
-        or add_months(lead.contract_completed_at, months) > now
-    ]
-
-
-def restrict_subjects(*, subject_ids: list[int], at: datetime) -> int:
-    """Art. 18: stored, excluded from delivery and contact (crm/delivery.py honours it)."""
-    return Subject.objects.filter(pk__in=subject_ids, restricted_at__isnull=True).update(
-        restricted_at=at
-    )
+    return [lead_id for lead_id, _ in _held(subject_ids, now)]
 
 
 def stop_linked_analytics(*, subject_ids: list[int], at: datetime) -> dict[str, int]:
@@ -138,51 +109,33 @@ def stop_linked_analytics(*, subject_ids: list[int], at: datetime) -> dict[str, 
     What exists is deleted; `objected_at` keeps the attribution job from linking their leads
     again (analytics.services.attribution), so the campaign reports stop counting them.
     """
-    events, _ = Event.objects.filter(subject_id__in=subject_ids).delete()
-    attributions, _ = LeadAttribution.objects.filter(subject_id__in=subject_ids).delete()
-    objected = Subject.objects.filter(pk__in=subject_ids, objected_at__isnull=True).update(
-        objected_at=at
-    )
-    return {"analytics_events": events, "lead_attributions": attributions, "subjects": objected}
+    counts = erase_linked_analytics(subject_ids=subject_ids)
+    counts["subjects"] = mark_objected(subject_ids=subject_ids, at=at)
+    return counts
+
+
+def _holders(subject_ids: list[int], keep_lead_ids: list[int]) -> list[int]:
+    keep = set(keep_lead_ids)
+    won = won_leads_of_subjects(subject_ids=subject_ids)
+    return sorted({subject_id for lead_id, subject_id, _ in won if lead_id in keep})
 
 
 def erase_subjects(*, subject_ids: list[int], keep_lead_ids: list[int], at: datetime) -> dict:
     """Delete what is personal; anonymise leads, whose rows the campaign reports count.
 
     Leads under a legal hold stay whole (restricted instead). Returns counts per store.
+    Runs inside the caller's transaction: all the stores, or none.
     """
-    erasable = Lead.objects.filter(subject_id__in=subject_ids).exclude(pk__in=keep_lead_ids)
-    anonymised = erasable.update(
-        subject=None,
-        name=ERASED,
-        phone=ERASED,
-        email=None,
-        message=None,
-        ip_address=None,
-        phone_index="",
-        email_index="",
-        user_agent="",
-        referrer="",
-        gclid="",
-        yclid="",
-        fbclid="",
-    )
-    counts = {"leads_anonymised": anonymised}
-    for label, model in (
-        ("consent_records", ConsentRecord),
-        ("ga_client_ids", AnalyticsClientId),
-        ("bookings", Booking),
-        ("analytics_events", Event),
-        ("lead_attributions", LeadAttribution),
-    ):
-        counts[label], _ = model.objects.filter(subject_id__in=subject_ids).delete()
-    held = Subject.objects.filter(pk__in=subject_ids, capture_leads__in=keep_lead_ids).distinct()
-    held_ids = list(held.values_list("pk", flat=True))
+    held_ids = _holders(subject_ids, keep_lead_ids)
+    counts = {
+        "leads_anonymised": anonymise_leads(subject_ids=subject_ids, keep_lead_ids=keep_lead_ids)
+    }
+    counts.update(erase_consent_proof(subject_ids=subject_ids))
+    counts["bookings"] = erase_bookings(subject_ids=subject_ids)
+    counts.update(erase_linked_analytics(subject_ids=subject_ids))
     restrict_subjects(subject_ids=held_ids, at=at)
-    gone = Subject.objects.filter(pk__in=subject_ids).exclude(pk__in=held_ids)
-    counts["subjects_erased"] = gone.update(
-        erased_at=at, phone_index="", email_index="", restricted_at=None
-    )
+    gone = [pk for pk in subject_ids if pk not in set(held_ids)]
+    counts["subjects_erased"] = erase_subject_identities(subject_ids=gone, at=at)
     counts["subjects_held"] = len(held_ids)
     return counts
 
@@ -191,38 +144,20 @@ def subject_indexes(
     *, subject_ids: list[int], held_lead_ids: list[int] = ()
 ) -> list[tuple[str, str]]:
     """(phone_index, email_index) of each subject to erase (not those under a legal hold)."""
-    rows = (
-        Subject.objects.filter(pk__in=subject_ids)
-        .exclude(capture_leads__in=list(held_lead_ids))
-        .values_list("phone_index", "email_index")
+    held = set(_holders(subject_ids, list(held_lead_ids)))
+    return indexes_of_subjects(subject_ids=[pk for pk in subject_ids if pk not in held])
+
+
+def rectify(
+    *, subject_ids: list[int], lead_ids: list[int], name: str, phone: str, email: str
+) -> list[str]:
+    """Art. 16: the corrected values (normalised) on the leads, and the subject found by
+    them from now on; returns the fields corrected. IntegrityError: the phone is another
+    living subject's."""
+    fields = rectify_leads(lead_ids=lead_ids, name=name, phone=phone, email=email)
+    reindex_subjects(
+        subject_ids=subject_ids,
+        phone_index=blind_index(phone) if phone else "",
+        email_index=blind_index(email) if email else "",
     )
-    return [row for row in rows if any(row)]
-
-
-def withdrawal_subject_id(*, withdrawal_request_id: int) -> int | None:
-    from consent.models import WithdrawalRequest
-
-    return (
-        WithdrawalRequest.objects.filter(pk=withdrawal_request_id)
-        .values_list("subject_id", flat=True)
-        .first()
-    )
-
-
-def close_withdrawal_request(*, withdrawal_request_id: int, at: datetime) -> int:
-    from consent.models import WithdrawalRequest
-
-    return WithdrawalRequest.objects.filter(
-        pk=withdrawal_request_id, state=WithdrawalRequest.State.OPEN
-    ).update(state=WithdrawalRequest.State.DONE, closed_at=at)
-
-
-def open_form_grants(*, subject_ids: list[int]) -> list[ConsentRecord]:
-    """Contact-form consents of these subjects not yet withdrawn (one per lead)."""
-    records = ConsentRecord.objects.filter(subject_id__in=subject_ids, kind=ConsentRecord.Kind.FORM)
-    withdrawn = set(
-        records.filter(action=ConsentRecord.Action.WITHDRAW).values_list("lead_id", flat=True)
-    )
-    return [
-        r for r in records.filter(action=ConsentRecord.Action.GRANT) if r.lead_id not in withdrawn
-    ]
+    return fields

@@ -78,3 +78,30 @@ def test_after_a_dpo_merge_every_record_follows_and_either_phone_finds_the_whole
     history = consent_history_matching(query="+7 903 111-22-33")
     assert history.subject_ids == [keep.pk]
     assert {first_cookie, second_cookie} <= set(history.consent_ids)
+
+
+def test_a_withdrawn_contact_form_consent_is_no_longer_an_open_grant():
+    from consent.selectors import consent_rows_of_subjects, open_form_grants
+    from consent.services import withdraw_form_consent
+    from leadkeeper.tests.factories import request_context
+
+    cookie = uuid.uuid4()
+    first = lead_under(cookie)
+    second = lead_under(cookie, message="a second request")
+    (grant, *_) = open_form_grants(subject_ids=[first.subject_id])
+    withdraw_form_consent(
+        consent_id=cookie, record_id=grant.pk, context=request_context(), method="test"
+    )
+    (left,) = open_form_grants(subject_ids=[first.subject_id])
+    assert {grant.lead_id, left.lead_id} == {first.pk, second.pk}
+    rows = consent_rows_of_subjects(subject_ids=[first.subject_id])
+    assert [row["action"] for row in rows] == ["grant", "grant", "withdraw"]
+
+
+def test_a_consent_page_withdrawal_names_its_subject():
+    from consent.selectors import withdrawal_subject_id
+
+    captured = lead_under()
+    opened = WithdrawalRequest.objects.create(subject=captured.subject, lead=captured)
+    assert withdrawal_subject_id(withdrawal_request_id=opened.pk) == captured.subject_id
+    assert withdrawal_subject_id(withdrawal_request_id=opened.pk + 1) is None

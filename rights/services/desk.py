@@ -1,6 +1,8 @@
 """What the DPO does on the desk: extend the clock, settle a step by hand."""
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
@@ -9,7 +11,8 @@ from leadkeeper.tasks import enqueue_on_commit
 from ..clock import add_months, extended_due_date
 from ..errors import DeskActionRefused
 from ..models import RightsRequest, Step
-from .runner import RUNNING
+from ..stores import normalise_email, normalise_phone, rectify
+from .runner import RUNNING, subject_ids_of
 from .settle import settle_request
 
 
@@ -49,8 +52,9 @@ def extend_request(*, request_id: int, months: int, reasons: str, actor: str) ->
 
 
 @transaction.atomic
-def resolve_step(*, step_id: int, note: str, actor: str) -> Step:
-    """A person settles a waiting or failed step (and says how); the request may complete."""
+def resolve_step(*, step_id: int, note: str, actor: str, receipt: dict | None = None) -> Step:
+    """A person settles a waiting or failed step (and says how); the request may complete,
+    and the steps that follow this one run (kommo.rectify after local.rectify)."""
     step = Step.objects.select_for_update().select_related("request").get(pk=step_id)
     if step.state in Step.SETTLED:
         return step
@@ -63,7 +67,7 @@ def resolve_step(*, step_id: int, note: str, actor: str) -> Step:
         now,
         now,
     )
-    step.receipt = {**step.receipt, "resolved_by": actor, "note": note.strip()}
+    step.receipt = {**step.receipt, **(receipt or {}), "resolved_by": actor, "note": note.strip()}
     step.message = f"done by a person: {note.strip()}"
     step.save()
     record_event(
@@ -108,3 +112,45 @@ def resume_request(*, request_id: int, actor: str) -> RightsRequest:
     settle_request(request_id=request.pk)
     request.refresh_from_db()
     return request
+
+
+def _corrected(*, phone: str, email: str) -> tuple[str, str]:
+    try:
+        phone = normalise_phone(phone, settings.DEFAULT_PHONE_REGION) if phone.strip() else ""
+        return phone, normalise_email(email)
+    except ValidationError as error:
+        raise DeskActionRefused(" ".join(error.messages)) from None
+
+
+@transaction.atomic
+def apply_rectification(
+    *, step_id: int, name: str = "", phone: str = "", email: str = "", actor: str
+) -> Step:
+    """Art. 16 on the desk: the DPO types the corrected values the request asked for; they
+    are stored on the person's leads, and the recipients' steps (Art. 19) run from them."""
+    step = Step.objects.select_for_update().select_related("request").get(pk=step_id)
+    if step.name != "local.rectify" or step.state in Step.SETTLED:
+        raise DeskActionRefused(f"step {step.pk} is not a rectification waiting to be applied")
+    phone, email = _corrected(phone=phone, email=email)
+    name = name.strip()
+    if not (name or phone or email):
+        raise DeskActionRefused("type at least one corrected value: name, phone or email")
+    try:
+        with transaction.atomic():
+            fields = rectify(
+                subject_ids=subject_ids_of(step.request),
+                lead_ids=step.params.get("leads", []),
+                name=name,
+                phone=phone,
+                email=email,
+            )
+    except IntegrityError:
+        raise DeskActionRefused(
+            "another person's record holds this phone; merge the two subjects first"
+        ) from None
+    return resolve_step(
+        step_id=step.pk,
+        note=f"corrected here: {', '.join(fields)}",
+        actor=actor,
+        receipt={"corrected": fields},
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
@@ -168,7 +169,8 @@ def open_consent_withdrawal(*, withdrawal_request_id: int, created_at=None) -> R
     request = _create(
         data=data,
         channel=RightsRequest.Channel.CONSENT_PAGE,
-        language="en",
+        # Opened inside the visitor's request to the consent page: its language is theirs.
+        language=get_language() or "en",
         withdrawal_request_id=withdrawal_request_id,
         received_at=created_at,
     )

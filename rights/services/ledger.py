@@ -8,7 +8,7 @@ from django.utils import timezone
 from audit.services import record_event
 
 from ..models import ErasedSubject
-from ..stores import erase_subjects, legal_hold_lead_ids, subject_ids_for
+from ..stores import erase_subjects, legal_hold_lead_ids, live_subject_ids, subject_ids_for
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,4 @@ def replay_erasures(*, actor: str = "manage.py rights replay-erasures") -> Repla
 
 
 def _live(subject_ids: list[int]) -> list[int]:
-    from ..stores import Subject
-
-    return list(
-        Subject.objects.filter(pk__in=subject_ids, erased_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
+    return live_subject_ids(subject_ids=subject_ids)

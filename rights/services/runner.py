@@ -16,10 +16,10 @@ from django.utils import timezone
 from audit.services import record_event
 from leadkeeper.tasks import enqueue_on_commit
 
-from ..errors import StepFailed, StepRetry
+from ..errors import DeskActionRefused, StepFailed, StepRetry
 from ..models import RightsRequest, Step
 from ..pipeline import Outcome, RightsStep, StepRun, step_class
-from .settle import plan_after_locate, settle_request
+from .settle import dependencies_met, plan_after_locate, settle_request
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,12 @@ def retry_step(*, step_id: int, actor: str) -> Step:
         step = Step.objects.select_for_update().select_related("request").get(pk=step_id)
         if step.state in Step.SETTLED:
             return step
+        if step.state == Step.State.BLOCKED and not dependencies_met(step):
+            # Art. 19 sends the corrected value: running before the correction would not.
+            raise DeskActionRefused(
+                f"step {step.name} of request {step.request.reference} runs by itself once "
+                f"{', '.join(step_class(step.name).after)} is done"
+            )
         now = timezone.now()
         step.state, step.next_attempt_at, step.attempts = Step.State.PENDING, now, 0
         step.claimed_until, step.updated_at, step.finished_at = None, now, None

@@ -8,7 +8,7 @@ from audit.services import record_event
 from leadkeeper.tasks import enqueue_on_commit
 
 from ..models import RightsRequest, Step
-from ..pipeline import plan_for
+from ..pipeline import plan_for, step_class
 from ..stores import holdings
 
 logger = logging.getLogger(__name__)
@@ -56,27 +56,73 @@ def plan_after_locate(*, request: RightsRequest, subject_ids: list[int]) -> list
     created = []
     for cls in plan_for(request.right):
         for target, params in cls().targets(request=request, found=found):
+            defaults = {"stage": cls.stage, "params": params, "next_attempt_at": now}
+            if cls.after:
+                defaults.update(
+                    state=Step.State.BLOCKED,
+                    next_attempt_at=None,
+                    message=f"runs by itself once {', '.join(cls.after)} is done",
+                )
             step, new = Step.objects.get_or_create(
                 request=request,
                 name=cls.name,
                 recipient=cls.recipient,
                 target=target,
-                defaults={"stage": cls.stage, "params": params, "next_attempt_at": now},
+                defaults=defaults,
             )
             if new:
                 created.append(step)
-                schedule_step(step)
+                if step.state != Step.State.BLOCKED:
+                    schedule_step(step)
+    release_blocked_steps(request_id=request.pk)
     return created
 
 
+def dependencies_met(step: Step) -> bool:
+    """Every step this one follows is done (a planned step with no rows is nothing to wait
+    for: no contact here means none to correct first)."""
+    after = step_class(step.name).after
+    if not after:
+        return True
+    states = Step.objects.filter(request_id=step.request_id, name__in=after).values_list(
+        "state", flat=True
+    )
+    return all(state == Step.State.DONE for state in states)
+
+
+def release_blocked_steps(*, request_id: int) -> list[Step]:
+    """Blocked steps whose predecessors are all done become pending and are enqueued with
+    the caller's transaction, so the order holds however the predecessor was settled (by
+    its own run, or by a person on the desk)."""
+    from .runner import schedule_step
+
+    now = timezone.now()
+    released = []
+    for step in Step.objects.filter(request_id=request_id, state=Step.State.BLOCKED):
+        if not dependencies_met(step):
+            continue
+        Step.objects.filter(pk=step.pk, state=Step.State.BLOCKED).update(
+            state=Step.State.PENDING, message="", next_attempt_at=now, updated_at=now
+        )
+        step.state, step.message, step.next_attempt_at = Step.State.PENDING, "", now
+        schedule_step(step)
+        released.append(step)
+    return released
+
+
 def _status_from(states: set[str]) -> str:
-    """Running while any step can still run; then failed beats waiting beats complete."""
+    """Running while any step can still run; then failed beats waiting beats complete.
+
+    A blocked step never lets a request complete: it waits for a failed or waiting step
+    (whose state the status shows), or is about to be released."""
     if states & set(Step.RUNNABLE):
         return RightsRequest.Status.IN_PROCESSING
     if Step.State.FAILED in states:
         return RightsRequest.Status.ERROR
     if Step.State.WAITING in states:
         return RightsRequest.Status.REQUIRES_INPUT
+    if Step.State.BLOCKED in states:
+        return RightsRequest.Status.IN_PROCESSING
     return RightsRequest.Status.COMPLETE
 
 
@@ -87,6 +133,7 @@ def settle_request(*, request_id: int) -> str:
     request = RightsRequest.objects.select_for_update().get(pk=request_id)
     if request.status in (RightsRequest.Status.PAUSED, RightsRequest.Status.COMPLETE):
         return request.status
+    release_blocked_steps(request_id=request_id)
     states = set(request.steps.values_list("state", flat=True))
     status = _status_from(states)
     if status == request.status:

@@ -11,7 +11,7 @@ from crm.gdpr import erase_in_kommo, kommo_configured, rectify_in_kommo, restric
 from integrations.kommo.errors import KommoError
 from integrations.kommo.patches import ERASED_TAG, RESTRICTED_TAG
 
-from ..models import Right, Step
+from ..models import Right
 from ..pipeline import Outcome, RightsStep, StepRun, register_step
 from ..stores import Holdings, legal_hold_lead_ids
 from .faults import step_fault
@@ -123,23 +123,21 @@ class KommoRestrict(KommoStep):
 
 @register_step(Right.RECTIFICATION)
 class KommoRectify(KommoStep):
-    """Art. 16, 19: once the correction is applied here, the contact in Kommo gets it."""
+    """Art. 16, 19: once the correction is applied here, the contact in Kommo gets it.
+
+    The pipeline orders it (`after`): its rows stay blocked until local.rectify is done,
+    then run by themselves, so what Kommo receives is the corrected value.
+    """
 
     name = "kommo.rectify"
     stage = 2
+    after = ("local.rectify",)
 
     def targets(self, *, request, found) -> list[tuple[str, dict]]:
         return [(t, p) for t, p in kommo_entities(found) if p["entity"] == "contacts"]
 
     def execute(self, run: StepRun) -> Outcome:
         p = run.params
-        local = run.request.steps.filter(name="local.rectify").values_list("state", flat=True)
-        if any(state != Step.State.DONE for state in local):
-            return Outcome.waiting(
-                f"Apply the correction here first (step local.rectify), then press retry on "
-                f"this step: it sends lead {p['lead']}'s corrected name, phone and email to "
-                f"Kommo contact {p['id']}."
-            )
         if not kommo_configured():
             action = "correct its name, phone and email as in the request"
             return Outcome.waiting(UNSET.format(what="contact", id=p["id"], action=action))

@@ -96,3 +96,31 @@ def test_a_withdrawal_on_the_consent_page_becomes_a_running_withdrawal_request()
     assert request.status == "in_processing"
     assert request.steps.get().params == {"subject_id": captured.subject_id}
     assert WithdrawalRequest.objects.get(pk=withdrawal.pk).state == "open"
+
+
+def test_the_request_records_the_language_of_the_api_call(client):
+    response = client.post(
+        "/api/v1/rights-requests",
+        json.dumps({"right": "access", "email": "ivan.petrov@example.com"}),
+        content_type="application/json",
+        REMOTE_ADDR="95.31.18.119",
+        HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9,en;q=0.5",
+    )
+    assert response.status_code == 202
+    assert RightsRequest.objects.get(reference=response.json()["reference"]).language == "ru"
+
+
+def test_the_verification_mail_is_written_in_the_requests_language(client, mailoutbox):
+    client.post(
+        "/rights/",
+        {"right": "erasure", "email": "ivan.petrov@example.com"},
+        HTTP_ACCEPT_LANGUAGE="ru",
+        REMOTE_ADDR="95.31.18.119",
+    )
+    from rights.mail import send_request_mail
+
+    request = RightsRequest.objects.get()
+    assert request.language == "ru" and request.channel == "web"
+    send_request_mail(request_id=request.pk, kind="verify")
+    (mail,) = mailoutbox
+    assert "Подтвердите" in mail.subject and "удаление (ст. 17)" in mail.body

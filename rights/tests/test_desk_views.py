@@ -54,6 +54,12 @@ def test_the_dpo_registers_a_request_that_came_by_post(client, dpo):
     assert RightsRequest.objects.get().channel == "desk"
 
 
+def test_the_dpo_chooses_the_language_a_posted_request_is_answered_in(client, dpo):
+    body = {"right": "access", "phone": "+79161234567", "language": "ru"}
+    assert client.post("/desk/rights/", body).status_code == 302
+    assert RightsRequest.objects.get().language == "ru"
+
+
 def test_approval_from_the_desk_starts_a_held_request(client, dpo, settings):
     settings.RIGHTS_REQUIRE_APPROVAL = True
     request = verified("access")
@@ -142,3 +148,45 @@ def test_a_phone_erasure_ends_with_only_blind_indexes_kept(client, dpo):
     assert send_request_mail(request_id=request.pk, kind="outcome").startswith("no email")
     request.refresh_from_db()
     assert request.phone is None and request.phone_index and request.personal_data_cleared_at
+
+
+def test_the_dpo_applies_a_correction_on_the_desk_and_the_kommo_step_is_released(client, dpo):
+    from capture.models import Lead
+
+    from .helpers import lead, run_steps
+
+    captured = lead()
+    Lead.objects.filter(pk=captured.pk).update(kommo_contact_id=72)
+    request = verified("rectification", details="my phone is +7 916 765-43-21")
+    run_steps(request)
+    local = request.steps.get(name="local.rectify")
+    page = client.get(f"/desk/rights/{request.pk}/").content.decode()
+    assert 'value="rectify"' in page
+
+    body = {"action": "rectify", "step": local.pk, "phone": "+7 916 765-43-21"}
+    client.post(f"/desk/rights/{request.pk}/act/", body)
+
+    corrected = Lead.objects.get(pk=captured.pk)
+    assert corrected.phone == "+79167654321"
+    local.refresh_from_db()
+    assert local.state == "done" and local.receipt["corrected"] == ["phone"]
+    assert request.steps.get(name="kommo.rectify").state == "pending"
+    captured.subject.refresh_from_db()
+    assert captured.subject.phone_index == corrected.phone_index
+
+
+def test_a_correction_that_is_not_a_phone_is_refused_and_changes_nothing(client, dpo):
+    from capture.models import Lead
+
+    from .helpers import lead, run_steps
+
+    captured = lead()
+    request = verified("rectification")
+    run_steps(request)
+    local = request.steps.get(name="local.rectify")
+    body = {"action": "rectify", "step": local.pk, "phone": "not a phone"}
+    response = client.post(f"/desk/rights/{request.pk}/act/", body, follow=True)
+    assert "Enter a phone number" in response.content.decode()
+    assert Lead.objects.get(pk=captured.pk).phone == "+79161234567"
+    local.refresh_from_db()
+    assert local.state == "waiting"

@@ -113,30 +113,34 @@ def test_a_restriction_tags_kommo_and_stops_delivery(client, smtp, db_tasks, kom
     assert captured.subject.restricted_at is not None
 
 
-def test_a_rectification_reaches_kommo_once_the_correction_is_applied_here(
+def test_a_rectification_reaches_kommo_by_itself_once_the_correction_is_applied_here(
     client, smtp, db_tasks, kommo
 ):
-    from django.db import transaction
-
-    from rights.services.desk import resolve_step
-    from rights.services.runner import retry_step
+    from rights.services.desk import apply_rectification
 
     captured = lead(email=EMAIL)
     contact_id, _ = in_kommo(kommo, captured)
     request = _submit_and_confirm(client, smtp, "rectification")
     assert request.status == RightsRequest.Status.REQUIRES_INPUT
+    kommo_step = request.steps.get(name="kommo.rectify")
+    assert kommo_step.state == Step.State.BLOCKED and "local.rectify" in kommo_step.message
     assert kommo.patches == []  # nothing is pushed before the correction is made here
 
-    Lead.objects.filter(pk=captured.pk).update(name="Ivan Petrovsky")
     local = request.steps.get(name="local.rectify")
-    with transaction.atomic():
-        resolve_step(step_id=local.pk, actor="dpo", note="name corrected as asked")
-    retry_step(step_id=request.steps.get(name="kommo.rectify").pk, actor="dpo")
-    work()
+    apply_rectification(
+        step_id=local.pk, name="Ivan Petrovsky", email="I.Petrovsky@Example.com", actor="dpo"
+    )
+    work()  # no retry pressed: the pipeline released kommo.rectify when local.rectify was done
 
-    ((_, patch),) = kommo.patches
-    assert patch["name"] == "Ivan Petrovsky" and patch["id"] == contact_id
+    corrected = Lead.objects.get(pk=captured.pk)
+    assert corrected.name == "Ivan Petrovsky" and corrected.email == "i.petrovsky@example.com"
+    ((entity, patch),) = kommo.patches
+    assert entity == "contacts" and patch["id"] == contact_id
+    assert patch["name"] == "Ivan Petrovsky"
     assert kommo.contacts[contact_id]["name"] == "Ivan Petrovsky"
+    assert kommo.contacts[contact_id]["emails"] == ["i.petrovsky@example.com"]
+    kommo_step.refresh_from_db()
+    assert kommo_step.state == Step.State.DONE and kommo_step.receipt["id"] == contact_id
     request.refresh_from_db()
     assert request.status == RightsRequest.Status.COMPLETE
 

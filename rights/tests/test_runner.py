@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 from django_tasks import default_task_backend
 
-from rights.errors import StepFailed, StepRetry
+from rights.errors import DeskActionRefused, StepFailed, StepRetry
 from rights.models import RightsRequest, Step
 from rights.pipeline import PLANS, STEPS, Outcome, RightsStep
 from rights.services.desk import resolve_step
@@ -120,3 +120,64 @@ def test_backoff_doubles_and_is_capped_and_honours_retry_after():
     assert backoff(3) == timedelta(minutes=4)
     assert backoff(30) == timedelta(hours=6)
     assert backoff(1, retry_after=600) == timedelta(minutes=10)
+
+
+class Follower(RightsStep):
+    """Runs only after test.flaky is done, as kommo.rectify follows local.rectify."""
+
+    name = "test.follower"
+    after = ("test.flaky",)
+    ran: list = []
+
+    def execute(self, run):
+        self.ran.append(run.step.pk)
+        return Outcome.done({"followed": True})
+
+
+@pytest.fixture
+def follower(flaky):
+    STEPS[Follower.name] = Follower
+    PLANS["access"].append(Follower)
+    Follower.ran = []
+    yield Follower
+    PLANS["access"].remove(Follower)
+    del STEPS[Follower.name]
+
+
+def test_a_step_that_follows_another_stays_blocked_until_that_one_is_done(follower, flaky):
+    flaky.answers = [Outcome.waiting("apply the correction in the back office")]
+    request = verified("access")
+    run_steps(request)
+    blocked = _step(request, "test.follower")
+    assert blocked.state == Step.State.BLOCKED and "test.flaky" in blocked.message
+    assert follower.ran == [] and request.status == RightsRequest.Status.REQUIRES_INPUT
+    with pytest.raises(DeskActionRefused, match=r"runs by itself once test\.flaky is done"):
+        retry_step(step_id=blocked.pk, actor="staff:1")
+
+
+def test_a_blocked_step_is_enqueued_in_the_transaction_that_settles_its_predecessor(
+    follower, flaky, django_capture_on_commit_callbacks
+):
+    flaky.answers = [Outcome.waiting("apply the correction in the back office")]
+    request = verified("access")
+    run_steps(request)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        resolve_step(step_id=_step(request).pk, note="corrected", actor="staff:1")
+    released = _step(request, "test.follower")
+    assert released.state == Step.State.PENDING and len(callbacks) == 1
+    run_steps(request)
+    assert follower.ran == [released.pk]
+    assert request.status == RightsRequest.Status.COMPLETE
+
+
+def test_a_blocked_step_runs_by_itself_when_its_predecessor_succeeds_on_a_retry(follower, flaky):
+    flaky.answers = [StepRetry("vendor answered 503"), Outcome.done({"receipt": "r-1"})]
+    request = verified("access")
+    run_steps(request)
+    assert _step(request, "test.follower").state == Step.State.BLOCKED
+    step = _step(request)
+    with time_machine.travel(step.next_attempt_at + timedelta(seconds=1)):
+        run_step(step_id=step.pk)
+        run_steps(request)
+    assert _step(request, "test.follower").state == Step.State.DONE
+    assert request.status == RightsRequest.Status.COMPLETE
