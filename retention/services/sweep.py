@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from audit.errors import AuditError
 from audit.services import record_event
 
 from ..models import RetentionRun
@@ -82,7 +83,14 @@ def _run_owner_prune(
     done = 0
     while True:
         began = time.monotonic()
-        pruned = step.prune(before=before, batch=batch, reason=_reason(step))
+        try:
+            pruned = step.prune(before=before, batch=batch, reason=_reason(step))
+        except AuditError as error:
+            # The chain does not verify: pruning would erase the evidence. Said in the run
+            # record (and on the desk) until `manage.py audit verify` is green again.
+            run.skipped.setdefault(step.rule.id, []).append(f"not pruned: {error}")
+            logger.error("retention.audit_prune_refused", extra={"run_id": run.pk})
+            return
         if not pruned:
             break
         _add(run, step, {"deleted": pruned})

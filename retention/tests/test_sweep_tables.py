@@ -61,3 +61,16 @@ def test_kommo_webhooks_waiting_or_failed_go_thirty_days_after_receipt():
     assert not KommoInbox.objects.filter(pk=failed.pk).exists()
     assert KommoInbox.objects.filter(pk=waiting.pk).exists()  # its 30 days are not over
     assert run.counts["kommo_hooks"]["crm.kommoinbox"]["deleted"] == 1
+
+
+def test_a_tampered_audit_chain_is_not_pruned_and_the_run_says_why():
+    with time_machine.travel(T0, tick=False):
+        record_event(actor="system", action="test.old")
+        record_event(actor="system", action="test.old")
+        seal_events()
+    AuditEvent.objects.filter(seq=1).update(reason="edited")
+
+    run = _sweep_at(datetime(2032, 2, 1, tzinfo=UTC))
+    assert run.state == "done"
+    assert AuditEvent.objects.filter(action="test.old").count() == 2  # the evidence stays
+    assert any("event 1 was altered" in note for note in run.skipped["audit"])
