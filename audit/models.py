@@ -6,6 +6,11 @@ a lock on AuditHead) then gives each committed event the next sequence number an
 over its content and the previous event's hash. Editing or deleting a sealed row breaks
 the chain from there on; `manage.py audit verify` finds the first break and reports events
 still waiting for their seal. Events carry ids and event names, never the personal data.
+
+Events older than the register's audit period (6 years) are pruned from the chain's start
+only: an AuditCheckpoint keeps the hash of the last pruned event, the chain is verified
+from there, and each checkpoint is attested by an `audit.pruned` event sealed into the
+chain itself, so a checkpoint nobody sealed reads as tampering.
 """
 
 from django.db import models
@@ -56,3 +61,29 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object):
         raise ValueError(f"audit event {self.pk} is append-only and cannot be deleted")
+
+
+class AuditCheckpoint(models.Model):
+    """Where the chain starts after a prune: the last pruned event's seq and hash.
+
+    Append-only like the events; `verify_chain` starts at the newest checkpoint and checks
+    that the chain holds the `audit.pruned` event that attests it.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)  # the last pruned event
+    hash = models.CharField(max_length=64)  # its hash: the next event's prev_hash
+    event_at = models.DateTimeField()  # its time: everything up to here was pruned
+    before = models.DateTimeField()  # the cutoff the prune applied
+    pruned = models.PositiveIntegerField()  # events this prune removed
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"audit chain pruned through event {self.seq}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError(f"audit checkpoint {self.pk} is append-only and cannot be changed")
+        super().save(*args, **kwargs)

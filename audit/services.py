@@ -1,15 +1,19 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from .models import AuditEvent, AuditHead
+from .errors import AuditChainBroken
+from .models import AuditCheckpoint, AuditEvent, AuditHead
 
 # An event that has waited this long for its seal means the scheduler is not running.
 SEAL_OVERDUE = timedelta(minutes=10)
+GENESIS = "0" * 64
+PRUNED = "audit.pruned"  # the event that attests a checkpoint, sealed into the chain
 
 
 def _digest(event: AuditEvent, *, seq: int, prev_hash: str) -> str:
@@ -104,41 +108,130 @@ class ChainReport:
     problem: str
     unsealed: int = 0
     overdue: int = 0
+    pruned_through: int = 0  # the chain is verified from the event after this one
 
     @property
     def ok(self) -> bool:
         return self.first_break is None
 
 
+def _start() -> tuple[int, str, AuditCheckpoint | None]:
+    """Where verification starts: after the newest checkpoint, or at event 1."""
+    checkpoint = AuditCheckpoint.objects.order_by("-seq").first()
+    if checkpoint is None:
+        return 0, GENESIS, None
+    return checkpoint.seq, checkpoint.hash, checkpoint
+
+
+def _link_problem(event: AuditEvent, *, expected: int, prev_hash: str) -> str:
+    """Why `event` does not continue the chain at `expected` after `prev_hash` ("" if it does)."""
+    if event.seq != expected:
+        return f"event {expected} is missing"
+    if event.prev_hash != prev_hash:
+        return f"event {event.seq} does not follow its predecessor"
+    if _digest(event, seq=event.seq, prev_hash=prev_hash) != event.hash:
+        return f"event {event.seq} was altered"
+    return ""
+
+
+def _unattested(checkpoint: AuditCheckpoint) -> str:
+    """A checkpoint counts only with the `audit.pruned` event written in its transaction."""
+    attest = AuditEvent.objects.filter(
+        action=PRUNED, object_type=checkpoint._meta.label_lower, object_id=str(checkpoint.pk)
+    ).first()
+    where = f"the chain starts after event {checkpoint.seq}"
+    if attest is None:
+        return f"{where}, but no {PRUNED} event in the chain attests that prune"
+    if (
+        attest.data.get("through_seq") != checkpoint.seq
+        or attest.data.get("hash") != checkpoint.hash
+    ):
+        return f"{where}, but its checkpoint differs from the {PRUNED} event {attest.seq}"
+    return ""
+
+
 def verify_chain(*, batch: int = 2000) -> ChainReport:
-    """Recompute every sealed hash in order; report the first broken event, and the events
-    still waiting for a seal (overdue ones mean the scheduler is not running)."""
-    prev_hash = "0" * 64
-    expected = 1
+    """Recompute every sealed hash in order from the newest checkpoint; report the first
+    broken event, and the events still waiting for a seal (overdue ones mean the scheduler
+    is not running)."""
+    base, prev_hash, checkpoint = _start()
+    expected = base + 1
     while True:
         events = list(AuditEvent.objects.filter(seq__gte=expected).order_by("seq")[:batch])
         if not events:
             break
         for event in events:
-            checked = expected - 1
-            if event.seq != expected:
-                return ChainReport(checked, expected, f"event {expected} is missing")
-            if event.prev_hash != prev_hash:
-                return ChainReport(
-                    checked, event.seq, f"event {event.seq} does not follow its predecessor"
-                )
-            if _digest(event, seq=event.seq, prev_hash=prev_hash) != event.hash:
-                return ChainReport(checked, event.seq, f"event {event.seq} was altered")
+            problem = _link_problem(event, expected=expected, prev_hash=prev_hash)
+            if problem:
+                return ChainReport(expected - 1 - base, expected, problem, pruned_through=base)
             prev_hash = event.hash
             expected += 1
-    checked = expected - 1
+    last = expected - 1
+    checked = last - base
     head = AuditHead.objects.filter(id=1).first()
-    if head and (head.count != checked or head.last_hash != prev_hash):
+    if head and (head.count != last or head.last_hash != prev_hash):
         return ChainReport(
             checked,
-            checked + 1,
-            f"the chain ends at event {checked} but {head.count} events were sealed",
+            last + 1,
+            f"the chain ends at event {last} but {head.count} events were sealed",
+            pruned_through=base,
         )
+    problem = _unattested(checkpoint) if checkpoint else ""
+    if problem:
+        return ChainReport(checked, base, problem, pruned_through=base)
     unsealed = AuditEvent.objects.filter(seq__isnull=True)
     overdue = unsealed.filter(at__lt=timezone.now() - SEAL_OVERDUE).count()
-    return ChainReport(checked, None, "", unsealed=unsealed.count(), overdue=overdue)
+    return ChainReport(
+        checked, None, "", unsealed=unsealed.count(), overdue=overdue, pruned_through=base
+    )
+
+
+def _segment(*, base: int, through: int, prev_hash: str) -> list[AuditEvent]:
+    """Events base+1..through, checked link by link: a prune never launders a tampered event."""
+    events = list(AuditEvent.objects.filter(seq__gt=base, seq__lte=through).order_by("seq"))
+    for expected, event in enumerate(events, start=base + 1):
+        if problem := _link_problem(event, expected=expected, prev_hash=prev_hash):
+            raise AuditChainBroken(f"audit events not pruned: {problem}; run `audit verify`")
+        prev_hash = event.hash
+    if len(events) != through - base:
+        missing = base + len(events) + 1
+        raise AuditChainBroken(f"audit events not pruned: event {missing} is missing")
+    return events
+
+
+def prune_events_before(*, before: datetime, batch: int = 5000, reason: str = "") -> int:
+    """Delete one batch of sealed events older than `before` from the chain's start.
+
+    Returns how many went (0: none left to prune). Only a prefix of the chain goes, up to
+    the first event at or after `before`, so what stays is one unbroken chain; the new
+    checkpoint and its `audit.pruned` attestation are written in the same transaction.
+    Raises AuditChainBroken, pruning nothing, when the events to prune do not verify.
+    The period is the caller's (the register's audit rule, applied by the retention sweep).
+    """
+    with transaction.atomic():
+        head = _locked_head()  # one prune or seal at a time
+        base, prev_hash, _ = _start()
+        kept = AuditEvent.objects.filter(seq__gt=base, at__gte=before).aggregate(first=Min("seq"))
+        end = head.count if kept["first"] is None else kept["first"] - 1
+        through = min(base + batch, end)
+        if through <= base:
+            return 0
+        events = _segment(base=base, through=through, prev_hash=prev_hash)
+        last = events[-1]
+        checkpoint = AuditCheckpoint.objects.create(
+            seq=through, hash=last.hash, event_at=last.at, before=before, pruned=len(events)
+        )
+        AuditEvent.objects.filter(seq__gt=base, seq__lte=through).delete()
+        record_event(
+            actor="system",
+            action=PRUNED,
+            obj=checkpoint,
+            reason=reason or "audit events past the register's audit period",
+            data={
+                "through_seq": through,
+                "hash": last.hash,
+                "pruned": len(events),
+                "before": before.isoformat(),
+            },
+        )
+    return len(events)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 POLL_FIRST_LOOKBACK_SECONDS = 24 * 3600
 POLL_MAX_PAGES = 20
-EVENT_KEEP_DAYS = 90
 
 
 # --- applying --------------------------------------------------------------------------------
@@ -161,13 +160,6 @@ class InboundReport:
         return f"{text}; stopped: {self.stopped}" if self.stopped else text
 
 
-def prune_events(*, keep_days: int = EVENT_KEEP_DAYS) -> int:
-    """Forget processed changes after a while: Kommo repeats a webhook within hours, not months."""
-    cutoff = timezone.now() - timedelta(days=keep_days)
-    deleted, _ = KommoEvent.objects.filter(received_at__lt=cutoff).delete()
-    return deleted
-
-
 def _refuse_foreign(hook: Webhook) -> None:
     """Kommo's hooks are unsigned: one that names another account (or none) is not ours."""
     ours = pacing.our_account()
@@ -251,7 +243,8 @@ def poll_changes(*, client=None, sleep=None) -> InboundReport:
     """Read leads Kommo changed since the cursor, apply those we know, move the cursor."""
     sleep = sleep or pacing.sleep
     report = InboundReport()
-    prune_events()
+    # Processed changes (KommoEvent) expire by the register's "operational" rule, in the
+    # retention sweep: one place decides how long they are kept (policy §5).
     pacing.resume_delivery_if_due()
     if pacing.delivery_paused():
         report.stopped = "paused"

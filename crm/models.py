@@ -143,6 +143,11 @@ class KommoInbox(models.Model):
         PENDING = "pending", "waiting to be applied"
         FAILED = "failed", "could not be applied: needs staff"
 
+    # The raw body carries what Kommo sends of a lead or contact (its name, and contact
+    # fields): personal data, so a register rule with a clock must cover this table
+    # (`kommo_hooks`, 30 days; register/retention_check.py refuses it otherwise).
+    register_fields = {"body": "name"}
+
     # As Kommo sent it (application/x-www-form-urlencoded); other encodings re-encoded so.
     body = models.BinaryField()
     encoding = models.CharField(max_length=32, default="utf-8")

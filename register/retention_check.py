@@ -5,6 +5,8 @@ kept for ever. `manage.py register check` fails on it; the linter of `register c
 call `clockless_retention_problems()` as one more pass.
 """
 
+from collections.abc import Mapping
+
 from django.apps import apps
 
 from subjects.selectors import personal_record_models
@@ -30,6 +32,7 @@ def clockless_retention_problems(register: Register) -> list[str]:
             problems.append(
                 f"{model._meta.label} follows retention rule {rule.id!r}, which has no clock"
             )
+    problems += _covered_table_problems(register, category_rule)
     for rule in register.retention:
         for table in rule.tables:
             label, _, clock_field = table.partition(":")
@@ -51,3 +54,32 @@ def _installed(label: str) -> bool:
 
 def _field_names(label: str) -> set[str]:
     return {field.name for field in apps.get_model(label)._meta.get_fields()}
+
+
+def _covered_table_problems(register: Register, category_rule: dict[str, str]) -> list[str]:
+    """A table outside PersonalRecord that stores a category (e.g. crm.KommoInbox's raw hook
+    bodies) needs a rule that names it in `tables`, with a clock."""
+    covering = {
+        table.partition(":")[0].lower(): rule
+        for rule in register.retention
+        for table in rule.tables
+    }
+    records = set(personal_record_models())
+    problems = []
+    for model in apps.get_models():
+        fields = getattr(model, "register_fields", None)
+        if model in records or not isinstance(fields, Mapping) or not fields:
+            continue
+        rule = covering.get(model._meta.label_lower)
+        for field, category in sorted(fields.items()):
+            if rule is None:
+                problems.append(
+                    f"{model._meta.label}.{field} stores category {category!r}, but no retention "
+                    "rule covers the table (name it in a rule's `tables`)"
+                )
+            elif rule.clock is None:
+                problems.append(
+                    f"{model._meta.label}.{field} stores category {category!r}, whose retention "
+                    f"rule {rule.id!r} has no clock"
+                )
+    return problems

@@ -42,12 +42,16 @@ class RecipientAction(models.Model):
     """Something a recipient must still do for expired data, e.g. anonymise a Kommo contact.
 
     Written in the same transaction that deletes our copy, so the vendor ids survive the
-    row they came from; the rights app's Kommo step executes these as it executes an
-    erasure (one implementation of "anonymise at Kommo", DESIGN flow 4).
+    row they came from. `retention.execute_recipient_actions` (services/executor.py) carries
+    it out with the calls an erasure makes (crm.gdpr for Kommo, the Cal.com client's
+    cancel), retrying passing failures, and settles it with the recipient's receipt.
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "waiting for the recipient step"
+        PENDING = "pending", "waiting for its first try"
+        RETRYING = "retrying", "retrying after a passing failure"
+        WAITING = "waiting", "waiting for a person (see the instructions)"
+        FAILED = "failed", "failed: a person must fix the cause, then retry"
         DONE = "done", "done at the recipient"
 
     recipient = models.CharField(max_length=64)  # a register recipient id: "kommo"
@@ -63,6 +67,16 @@ class RecipientAction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
     receipt = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # In words, for the desk: what went wrong last, or what a person must do. No personal data.
+    last_error = models.TextField(blank=True)
+    # A worker's claim, as on crm's outbox rows: a killed worker's action is taken again.
+    claimed_by = models.CharField(max_length=128, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    # Actions the executor still takes up by itself.
+    OPEN = (State.PENDING, State.RETRYING)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -70,6 +84,9 @@ class RecipientAction(models.Model):
             models.UniqueConstraint(
                 fields=["recipient", "action", "target_key"], name="retention_action_once"
             )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="retention_action_due_idx")
         ]
 
     def __str__(self) -> str:

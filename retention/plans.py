@@ -7,6 +7,7 @@ module knows where each clock lives in the tables. A step is one rule over one t
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from django.apps import apps
 from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from audit.services import prune_events_before
 from register.loader import get_register
 from register.schema import RetentionRule
 from subjects.models import Subject
@@ -21,12 +23,11 @@ from subjects.selectors import personal_record_models
 
 from .models import LegalHold
 
-# Tables whose owner must prune them itself; the sweep says why it leaves them.
-OWNER_PRUNES = {
-    # audit.services.verify_chain recomputes the chain from event 1: deleting its head
-    # would read as tampering until audit can anchor the chain at a pruned point.
-    "audit.auditevent": "the audit chain verifies from its first event; no anchored prune yet",
-}
+# Tables whose owner prunes them through its own service, one batch per call, given the
+# rule's cutoff: audit.services.prune_events_before removes the chain's start and leaves a
+# sealed checkpoint, so `manage.py audit verify` stays green (a plain delete would read as
+# tampering).
+PRUNERS: dict[str, Callable[..., int]] = {"audit.auditevent": prune_events_before}
 # Vendor ids a row keeps of the copy a recipient holds (policy §6), by the register's
 # recipient id: expiring the row leaves a RecipientAction for the recipient's step.
 RECIPIENT_IDS = {
@@ -66,7 +67,8 @@ class Step:
     via_subject: str | None  # the path to the subject ("subject", "" for Subject itself)
     keep_q: Q | None = None  # due, but held for another reason (a client's contract)
     keep_reason: str = ""
-    owner_prunes: str = ""  # left to the table's owner, and why
+    # The owner's prune service: prune(before=cutoff, batch=n) -> rows pruned (0: done).
+    prune: Callable[..., int] | None = None
     anonymise_in_place: bool = False  # keep the row (retention_keeps), blank the rest
 
     @property
@@ -176,8 +178,8 @@ def _table_steps(rule: RetentionRule, now: datetime) -> list[Step]:
         except LookupError:
             continue  # not installed here (e.g. the rights app on another deployment)
         due = Q(**{f"{field}__lt": cutoff(rule, now)})
-        reason = OWNER_PRUNES.get(model._meta.label_lower, "")
-        steps.append(Step(rule, model, F(field), due, None, owner_prunes=reason))
+        prune = PRUNERS.get(model._meta.label_lower)
+        steps.append(Step(rule, model, F(field), due, None, prune=prune))
     return steps
 
 
@@ -205,9 +207,6 @@ def plan(now: datetime) -> list[Step]:
 
 def skip_notes(step: Step, now: datetime) -> list[str]:
     """Due rows the sweep leaves, and why (said in every run record, policy §5)."""
-    if step.owner_prunes:
-        due = step.due(now).count()
-        return [f"{due} {step.model._meta.verbose_name_plural}: {step.owner_prunes}"] if due else []
     notes = []
     label = step.model._meta.verbose_name_plural
     restricted = step.due(now).filter(step.restricted_q()).count()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from register.loader import get_register
@@ -21,7 +21,7 @@ OVERDUE_AFTER = timedelta(days=1)
 class TablePreview:
     table: str
     would_go: int
-    action: str  # "delete" | "anonymise" | "left to its owner"
+    action: str  # "delete" | "anonymise" | "delete (the owner's prune)"
     oldest_clock: datetime | None
     overdue: int
 
@@ -52,14 +52,14 @@ class RulePreview:
 
 
 def _rows(step: Step, now: datetime):
-    return step.due(now) if step.owner_prunes else step.actionable(now)
+    return step.actionable(now)
 
 
 def _table_preview(step: Step, late: Step, now: datetime) -> TablePreview:
     """`late` is the same step a day earlier: what it finds is more than a day overdue."""
     rows = _rows(step, now)
-    if step.owner_prunes:
-        action = "left to its owner"
+    if step.prune is not None:
+        action = "delete (the owner's prune)"
     else:
         action = "anonymise" if step.anonymise_in_place else "delete"
     return TablePreview(
@@ -103,11 +103,43 @@ def recent_runs(*, limit: int = 20) -> list[RetentionRun]:
 
 
 def pending_recipient_actions(*, recipient: str | None = None) -> list[RecipientAction]:
-    """What recipients still owe for expired data (the rights app's vendor steps run these)."""
-    actions = RecipientAction.objects.filter(state=RecipientAction.State.PENDING)
+    """What recipients still owe for expired data, in any state but done."""
+    actions = RecipientAction.objects.exclude(state=RecipientAction.State.DONE)
     if recipient:
         actions = actions.filter(recipient=recipient)
     return list(actions)
+
+
+def recipient_actions_due() -> bool:
+    """Read by the scheduler each minute: an action the executor may take up now."""
+    now = timezone.now()
+    return (
+        RecipientAction.objects.filter(state__in=RecipientAction.OPEN, next_attempt_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .exists()
+    )
+
+
+def recipient_actions_by_run(*, run_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per run, how many of its recipient actions are in each state (the desk's history)."""
+    rows = (
+        RecipientAction.objects.filter(run_id__in=run_ids)
+        .values("run_id", "state")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["run_id"], {})[row["state"]] = row["n"]
+    return counts
+
+
+def recipient_actions_needing_attention(*, limit: int = 50) -> list[RecipientAction]:
+    """Not done yet, with what went wrong or what a person must do; the oldest first."""
+    return list(
+        RecipientAction.objects.exclude(state=RecipientAction.State.DONE).order_by(
+            "created_at", "id"
+        )[:limit]
+    )
 
 
 def last_completed_run() -> RetentionRun | None:

@@ -9,3 +9,12 @@ from .services.sweep import sweep
 def sweep_expired() -> int:
     """The daily sweep; returns the run's id (its record is on /desk/retention/)."""
     return sweep(trigger="schedule").pk
+
+
+@task()
+def execute_recipient_actions() -> str:
+    """Carry out what expiry left for Kommo and Cal.com (woken each minute while any is due)."""
+    from .services.executor import execute_due_actions
+
+    outcomes = execute_due_actions()
+    return ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items())) or "none due"

@@ -265,15 +265,18 @@ def test_the_poll_applies_changes_made_in_kommo(kommo):
     assert again.applied == 0 and again.duplicate == 2
 
 
-def test_processed_changes_are_forgotten_after_ninety_days(hook):
-    from crm.inbound import prune_events
+def test_processed_changes_are_forgotten_after_ninety_days_by_the_retention_sweep(hook):
+    # One place expires them: the register's "operational" rule, applied by the sweep.
+    from retention.services.sweep import sweep
 
     with time_machine.travel(T0, tick=False):
         hook(_status(123456789, 142, T0))
     with time_machine.travel(T0 + timedelta(days=89), tick=False):
-        assert prune_events() == 0
+        poll_changes(sleep=lambda s: None)  # the poll no longer prunes them itself
+        sweep(duty=1.0)
+    assert KommoEvent.objects.count() == 1
     with time_machine.travel(T0 + timedelta(days=91), tick=False):
-        assert prune_events() == 1
+        sweep(duty=1.0)
     assert not KommoEvent.objects.exists()
 
 

@@ -49,3 +49,22 @@ def test_register_check_fails_on_a_clockless_rule(tmp_path, settings):
 def test_a_covered_table_without_a_clock_is_named(tmp_path):
     problems = clockless_retention_problems(load_register(_without_clock(tmp_path, "operational")))
     assert "retention rule 'operational' covers crm.KommoEvent without a clock" in problems
+
+
+@pytest.mark.django_db
+def test_the_kommo_webhook_inbox_falls_under_a_rule_with_a_clock(tmp_path):
+    problems = clockless_retention_problems(load_register(_without_clock(tmp_path, "kommo_hooks")))
+    assert (
+        "crm.KommoInbox.body stores category 'name', whose retention rule 'kommo_hooks' has no "
+        "clock" in problems
+    )
+
+
+@pytest.mark.django_db
+def test_a_table_storing_a_category_that_no_rule_covers_fails_register_check(tmp_path, settings):
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    path = tmp_path / "register.toml"
+    path.write_text(text.replace('tables = ["crm.KommoInbox:received_at"]\n', ""), "utf-8")
+    settings.REGISTER_PATH = str(path)
+    with pytest.raises(CommandError, match=r"crm\.KommoInbox\.body stores category 'name', but no"):
+        call_command("register", "check", stdout=StringIO())

@@ -10,14 +10,24 @@ from ..models import RecipientAction
 
 @transaction.atomic
 def settle_recipient_action(*, action_id: int, receipt: dict, actor: str = "system") -> bool:
-    """Mark one pending action done with the recipient's receipt; False when already done.
+    """Mark one action done with the recipient's receipt; False when it was already done.
 
-    Called by the step that executed it (the rights app's Kommo or Cal.com step), so the
-    proof of the whole expiry, ours and the recipient's, ends in the audit log.
+    Called by the executor once the recipient answered (services/executor.py), or by a
+    person for an action waiting on them (the admin's "mark done"), so the proof of the
+    whole expiry, ours and the recipient's, ends in the audit log, once.
     """
-    updated = RecipientAction.objects.filter(
-        pk=action_id, state=RecipientAction.State.PENDING
-    ).update(state=RecipientAction.State.DONE, done_at=timezone.now(), receipt=receipt)
+    updated = (
+        RecipientAction.objects.filter(pk=action_id)
+        .exclude(state=RecipientAction.State.DONE)
+        .update(
+            state=RecipientAction.State.DONE,
+            done_at=timezone.now(),
+            receipt=receipt,
+            last_error="",
+            claimed_by="",
+            claimed_until=None,
+        )
+    )
     if updated:
         action = RecipientAction.objects.get(pk=action_id)
         record_event(
@@ -28,3 +38,18 @@ def settle_recipient_action(*, action_id: int, receipt: dict, actor: str = "syst
             data={"rule": action.rule, "target": action.target, "receipt": receipt},
         )
     return bool(updated)
+
+
+def retry_recipient_actions(*, action_ids: list[int]) -> int:
+    """A person fixed the cause (a token, a key): failed or waiting actions are tried again."""
+    return (
+        RecipientAction.objects.filter(pk__in=action_ids)
+        .filter(state__in=[RecipientAction.State.FAILED, RecipientAction.State.WAITING])
+        .update(
+            state=RecipientAction.State.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            claimed_by="",
+            claimed_until=None,
+        )
+    )

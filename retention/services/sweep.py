@@ -16,10 +16,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from audit.errors import AuditError
 from audit.services import record_event
 
 from ..models import RetentionRun
-from ..plans import Step, plan, skip_notes
+from ..plans import Step, cutoff, plan, skip_notes
 from . import actions
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ def _run_step(
     notes = skip_notes(step, now)
     if notes:
         run.skipped.setdefault(step.rule.id, []).extend(notes)
-    if step.owner_prunes:
+    if step.prune is not None:
+        _run_owner_prune(run, step, batch=batch, duty=duty, progress=progress)
         return
     actions.prepare(step, now=now)
     total = step.actionable(now).count()
@@ -70,6 +72,37 @@ def _run_step(
         if progress:
             progress(step, done, total)
         _rest(began, duty)
+
+
+def _run_owner_prune(
+    run: RetentionRun, step: Step, *, batch: int, duty: float, progress: Progress | None
+) -> None:
+    """A table its owner prunes (the audit chain): its service, batch by batch, same rests."""
+    before = cutoff(step.rule, run.as_of)
+    total = step.due(run.as_of).count()
+    done = 0
+    while True:
+        began = time.monotonic()
+        try:
+            pruned = step.prune(before=before, batch=batch, reason=_reason(step))
+        except AuditError as error:
+            # The chain does not verify: pruning would erase the evidence. Said in the run
+            # record (and on the desk) until `manage.py audit verify` is green again.
+            run.skipped.setdefault(step.rule.id, []).append(f"not pruned: {error}")
+            logger.error("retention.audit_prune_refused", extra={"run_id": run.pk})
+            return
+        if not pruned:
+            break
+        _add(run, step, {"deleted": pruned})
+        run.save(update_fields=["counts"])
+        done += pruned
+        if progress:
+            progress(step, done, total)
+        _rest(began, duty)
+
+
+def _reason(step: Step) -> str:
+    return f"policy §5, Art. 5(2): {step.rule.title}, {step.rule.description}"
 
 
 def _open_run(*, now: datetime, trigger: str) -> RetentionRun:

@@ -65,3 +65,25 @@ def test_the_run_history_shows_what_each_run_did(client):
         sweep()
         page = _login(client, "dpo").get(DESK).content.decode()
     assert "contact capture.lead: deleted 1" in page
+
+
+def test_the_desk_shows_each_runs_actions_at_recipients_by_state_with_the_last_error(client):
+    from retention.models import RecipientAction, RetentionRun
+
+    run = RetentionRun.objects.create(as_of=T0, state=RetentionRun.State.DONE)
+    states = ["pending", "retrying", "failed", "waiting", "done"]
+    for n, state in enumerate(states):
+        RecipientAction.objects.create(
+            recipient="kommo",
+            rule="contact",
+            run=run,
+            target={"kommo_contact_id": 800 + n},
+            target_key=f"lead:{n}",
+            state=state,
+            last_error="Kommo PATCH /api/v4/contacts answered 503" if state == "retrying" else "",
+        )
+    page = _login(client, "dpo").get(DESK).content.decode()
+    for state in states:
+        assert f"{state} 1<br>" in page  # the run's line counts every state
+    assert "Kommo PATCH /api/v4/contacts answered 503" in page
+    assert "lead:4" not in page  # done: nothing left to look at

@@ -18,8 +18,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"audit trail broken after {report.checked} events: {report.problem}"
             )
+        since = (
+            f" (pruned through event {report.pruned_through} by the retention rule)"
+            if report.pruned_through
+            else ""
+        )
         self.stdout.write(
-            f"audit trail intact: {report.checked} events verified; "
+            f"audit trail intact: {report.checked} events verified{since}; "
             f"{report.unsealed} waiting for their seal"
         )
         if report.overdue:
