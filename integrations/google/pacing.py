@@ -3,7 +3,7 @@
 Google allows 1.5 requests/s and 500 requests a day per property. Integrations own no
 tables, so the counters live in leadkeeper's RateLimitCounter (leadkeeper.ratelimit, the
 same atomic upsert the lead form's limit uses) and every worker on every machine sees them:
-- at most 1 request per two-second window, sent only in the window's first second: two
+- at most 1 request per two-second window, sent only in the window's second half: two
   requests are then never less than a second apart, as Google counts 1.5/s in any sliding
   second (a one-second fixed window let two land 1 ms apart across its boundary, and Google
   refused the second with 403 rateLimitExceeded);
@@ -25,7 +25,7 @@ from leadkeeper.ratelimit import Rate, hit
 from .errors import GoogleRateLimited
 
 PER_SLOT = Rate(limit=1, seconds=2)
-SEND_WITHIN = 1.0  # seconds from a slot's start; later, wait for the next slot
+SEND_FROM = 1.0  # seconds into its window a slot's request may go
 PER_DAY = Rate(limit=250, seconds=86400)
 SCOPE_SLOT = "google-user-deletion-s"
 SCOPE_DAY = "google-user-deletion-d"
@@ -57,13 +57,10 @@ class SharedDeletionPacer:
                 status=None,
             )
         for _ in range(MAX_WAITS):
-            # Checked again after the hit: if the database answered late, this slot's second
-            # is over and sending could land within a second of the next slot's request.
-            if (
-                _into_window(PER_SLOT.seconds) < SEND_WITHIN
-                and hit(scope=SCOPE_SLOT, client=property_id, rate=PER_SLOT)
-                and _into_window(PER_SLOT.seconds) < SEND_WITHIN
-            ):
+            if hit(scope=SCOPE_SLOT, client=property_id, rate=PER_SLOT):
+                early = SEND_FROM - _into_window(PER_SLOT.seconds)
+                if early > 0:
+                    self._sleep(early)
                 return
             self._sleep(_seconds_to_next_window(PER_SLOT.seconds))
         raise GoogleRateLimited(

@@ -28,8 +28,15 @@ def _pacer(clock, waits: list[float]) -> SharedDeletionPacer:
     return SharedDeletionPacer(sleep=sleep)
 
 
-def test_the_first_request_goes_at_once(clock):
+def test_a_request_goes_in_the_second_half_of_its_slot(clock):
     waits: list[float] = []
+    _pacer(clock, waits).wait_for_slot(property_id=PROPERTY_ID)
+    assert waits == [0.75]  # from 10:00:00.25 to 10:00:01
+
+
+def test_a_request_asked_in_the_second_half_goes_at_once(clock):
+    waits: list[float] = []
+    clock.shift(timedelta(seconds=1.25))
     _pacer(clock, waits).wait_for_slot(property_id=PROPERTY_ID)
     assert waits == []
 
@@ -41,7 +48,8 @@ def test_a_second_request_waits_for_the_next_two_second_slot(clock):
     pacer.wait_for_slot(property_id=PROPERTY_ID)
     pacer.wait_for_slot(property_id=PROPERTY_ID)
 
-    assert waits == [1.75]  # from 10:00:00.25 to 10:00:02
+    # 10:00:00.25 to 10:00:01, then the slot is spent: to 10:00:02, and on to 10:00:03.
+    assert waits == [0.75, 1.0, 1.0]
 
 
 def test_requests_are_never_less_than_a_second_apart(clock):
@@ -49,7 +57,7 @@ def test_requests_are_never_less_than_a_second_apart(clock):
     and one early in the next must not land 1 ms apart."""
     sent: list[float] = []
     pacer = _pacer(clock, [])
-    clock.shift(timedelta(seconds=0.999))  # late in the first second of a slot
+    clock.shift(timedelta(seconds=1.999))  # at the very end of a slot
     for _ in range(4):
         pacer.wait_for_slot(property_id=PROPERTY_ID)
         sent.append(datetime.now(UTC).timestamp())
@@ -59,22 +67,13 @@ def test_requests_are_never_less_than_a_second_apart(clock):
     assert min(gaps) >= 1.0
 
 
-def test_a_request_asked_late_in_a_slot_waits_for_the_next_slot(clock):
-    waits: list[float] = []
-    clock.shift(timedelta(seconds=1.25))  # 10:00:01.5: the slot's sending second is over
-
-    _pacer(clock, waits).wait_for_slot(property_id=PROPERTY_ID)
-
-    assert waits == [0.5]
-
-
 def test_pacers_in_different_processes_share_the_budget_through_the_database(clock):
     waits: list[float] = []
     _pacer(clock, []).wait_for_slot(property_id=PROPERTY_ID)
 
     _pacer(clock, waits).wait_for_slot(property_id=PROPERTY_ID)  # another instance
 
-    assert waits == [1.75]
+    assert waits == [1.0, 1.0]
 
 
 def test_properties_have_separate_budgets(clock):
@@ -82,7 +81,7 @@ def test_properties_have_separate_budgets(clock):
     pacer = _pacer(clock, waits)
     pacer.wait_for_slot(property_id=PROPERTY_ID)
     pacer.wait_for_slot(property_id="987654321")
-    assert waits == []
+    assert waits == [0.75]  # the first property's slot waited; the second's did not
 
 
 def test_the_days_budget_spent_raises_rate_limited_until_the_next_utc_day(clock):
