@@ -118,3 +118,12 @@ def one_rate_window():
     now = timezone.now()
     with time_machine.travel(now.replace(second=0, microsecond=0), tick=True):
         yield
+
+
+@pytest.fixture
+def screenshots_dir(tmp_path):
+    """Where screenshot tests write: docs/ only when asked (LK_SCREENSHOTS_DIR=docs), so a test
+    run never rewrites the committed pictures."""
+    from pathlib import Path
+
+    return Path(os.environ.get("LK_SCREENSHOTS_DIR") or tmp_path)

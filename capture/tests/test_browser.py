@@ -1,14 +1,10 @@
 """The contact form in real headless Chromium: typed, submitted, stored with its campaign."""
 
-from pathlib import Path
-
 import pytest
 
 from capture.models import Lead
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def test_a_visitor_from_a_campaign_submits_the_form(browser_page, settings):
@@ -51,7 +47,9 @@ def test_missing_consent_keeps_what_was_typed(browser_page, settings):
     assert Lead.objects.count() == 0
 
 
-def test_screenshots_of_the_form_at_desktop_and_mobile_widths(browser_page, settings):
+def test_screenshots_of_the_form_at_desktop_and_mobile_widths(
+    browser_page, settings, screenshots_dir
+):
     settings.LEAD_MIN_FILL_SECONDS = 0
     page = browser_page
     for name, width, height in (("form-desktop", 1280, 900), ("form-mobile", 390, 844)):
@@ -63,6 +61,6 @@ def test_screenshots_of_the_form_at_desktop_and_mobile_widths(browser_page, sett
         page.fill("#id_phone", "12")
         page.click("form[data-lead-form] button[type=submit]")  # show the errors, as a person would
         page.wait_for_selector(".errorlist")
-        path = DOCS / f"{name}.png"
+        path = screenshots_dir / f"{name}.png"
         page.screenshot(path=str(path), full_page=(name == "form-desktop"))
         assert path.stat().st_size > 10_000

@@ -11,7 +11,6 @@ from django.test import Client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 WIDTHS = (360, 390, 768, 1366)
 PUBLIC = ("/", "/privacy/", "/privacy/consent/", "/privacy/v/1/", "/no-such-page/")
 STAFF = ("/desk/", "/desk/records/", "/desk/consent/", "/reports/")
@@ -232,7 +231,9 @@ def test_the_language_switch_changes_and_remembers_the_language(in_language):
     assert "Kommo CRM that your sales team actually uses" in page.inner_text("h1")
 
 
-def test_screenshots_of_landing_policy_and_staff_navigation(in_language, staff_data):
+def test_screenshots_of_landing_policy_and_staff_navigation(
+    in_language, staff_data, screenshots_dir
+):
     shots = []
     for language in ("ru", "en"):
         for device, width, height in (("desktop", 1366, 900), ("phone", 390, 844)):
@@ -242,15 +243,14 @@ def test_screenshots_of_landing_policy_and_staff_navigation(in_language, staff_d
             page.wait_for_selector("#lk-consent", state="hidden")
             for name, path in (("landing", "/"), ("policy", "/privacy/")):
                 page.goto(path)
-                shots.append(_shot(page, f"{name}-{language}-{device}"))
+                shots.append(_shot(page, screenshots_dir / f"{name}-{language}-{device}.png"))
             _sign_in(page)
             page.goto("/reports/")
-            shots.append(_shot(page, f"staff-nav-{language}-{device}"))
+            shots.append(_shot(page, screenshots_dir / f"staff-nav-{language}-{device}.png"))
     assert all(path.stat().st_size > 10_000 for path in shots)
 
 
-def _shot(page, name: str) -> Path:
-    path = DOCS / f"{name}.png"
+def _shot(page, path: Path) -> Path:
     page.wait_for_load_state("load")
     page.screenshot(path=str(path))
     return path
