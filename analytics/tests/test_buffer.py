@@ -17,27 +17,13 @@ from analytics.services.collect import Consent, collect_events
 from analytics.visitor import consented_id_hash
 
 from .factories import context
+from .test_ingest import row
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 3, 10)
 CID = "a-first-party-id-0123456789"
 HOST = "kommoexpert.ru"
-
-
-def row(path: str = "/", consented_id: str = "") -> dict:
-    ts = datetime.datetime(2026, 3, 10, 9, tzinfo=datetime.UTC)
-    fields = {f.attname: f.get_default() for f in Event._meta.concrete_fields if not f.primary_key}
-    fields.update(
-        ts=ts,
-        retention_from=ts,
-        type=Event.PAGEVIEW,
-        visitor_key="k",
-        path=path,
-        source_class="direct",
-        consented_id=consented_id,
-    )
-    return fields
 
 
 @pytest.fixture

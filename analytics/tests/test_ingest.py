@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 3, 10)
 
 
-def row(path: str = "/") -> dict:
+def row(path: str = "/", consented_id: str = "") -> dict:
+    """One event row as the collector hands it to write_events."""
     ts = datetime.datetime(2026, 3, 10, 9, tzinfo=datetime.UTC)
     fields = {f.attname: f.get_default() for f in Event._meta.concrete_fields if not f.primary_key}
     fields.update(
@@ -26,6 +27,7 @@ def row(path: str = "/") -> dict:
         visitor_key="k",
         path=path,
         source_class="direct",
+        consented_id=consented_id,
     )
     return fields
 
