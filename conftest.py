@@ -26,13 +26,16 @@ CHROMIUM_ARGS = [
 def _forget_published_policy_versions():
     """Each test's database starts empty; so must the per-process policy version memo."""
     from consent.services import _banner_text_pk, _form_texts
+    from leadkeeper.ratelimit import _refused
     from register.selectors import _published
 
     _published.clear()
     _form_texts.clear()
+    _refused.clear()
     yield
     _published.clear()
     _form_texts.clear()
+    _refused.clear()
     _banner_text_pk.cache_clear()
 
 

@@ -7,6 +7,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from leadkeeper.inserts import insert_row
+
 from .errors import AuditChainBroken
 from .models import AuditCheckpoint, AuditEvent, AuditHead
 
@@ -48,14 +50,16 @@ def record_event(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event (inside the caller's transaction, if any); the sealer chains it."""
-    return AuditEvent.objects.create(
-        actor=actor,
-        action=action,
-        subject_id=subject_id,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        reason=reason,
-        data=data or {},
+    return insert_row(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            subject_id=subject_id,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            reason=reason,
+            data=data or {},
+        )
     )
 
 

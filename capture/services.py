@@ -13,6 +13,7 @@ from crm.services import queue_lead_delivery
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
 from leadkeeper.crypto import blind_index
+from leadkeeper.inserts import insert_row
 from subjects.services import subject_for_lead
 
 from .attribution import attribution_from
@@ -92,31 +93,34 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
     Subject, lead, consent proof, audit event and Kommo outbox row are written together,
     with the address's rate-limit count: if any part fails (RateLimited included), nothing
     is stored and the caller reports an error. Eight statements with BEGIN and COMMIT
-    (issue 9; capture/tests/test_services.py guards the number).
+    (issue 9; capture/tests/test_services.py guards the number). The count comes last:
+    on PostgreSQL its row is locked until COMMIT, and one address's leads (an office
+    behind one NAT) would otherwise queue behind each other for the whole transaction.
     """
-    check_lead_rate(context=context)
     phone_index = blind_index(data.phone)
     email_index = blind_index(data.email)
     now = timezone.now()
     subject = subject_for_lead(phone=data.phone, email=data.email, at=now)
-    lead = Lead.objects.create(
-        subject=subject,
-        retention_from=now,
-        created_at=now,
-        channel=channel,
-        name=data.name,
-        phone=data.phone,
-        email=data.email or None,
-        message=data.message or None,
-        ip_address=context.ip or None,
-        phone_index=phone_index,
-        email_index=email_index,
-        country=context.country,
-        user_agent=context.user_agent,
-        browser=context.ua.browser,
-        os=context.ua.os,
-        device_type=context.ua.device_type,
-        **data.attribution,
+    lead = insert_row(
+        Lead(
+            subject=subject,
+            retention_from=now,
+            created_at=now,
+            channel=channel,
+            name=data.name,
+            phone=data.phone,
+            email=data.email or None,
+            message=data.message or None,
+            ip_address=context.ip or None,
+            phone_index=phone_index,
+            email_index=email_index,
+            country=context.country,
+            user_agent=context.user_agent,
+            browser=context.ua.browser,
+            os=context.ua.os,
+            device_type=context.ua.device_type,
+            **data.attribution,
+        )
     )
     method = "web form checkbox" if channel == Lead.Channel.WEB_FORM else "api: consent=true"
     consent = record_form_consent(subject=subject, lead=lead, context=context, method=method)
@@ -129,5 +133,6 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
         data={"consent_record": consent.pk, "channel": channel},
     )
     queue_lead_delivery(lead=lead)
+    check_lead_rate(context=context)
     logger.info("capture.lead.captured", extra={"lead_id": lead.pk, "subject_id": subject.pk})
     return lead

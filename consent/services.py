@@ -17,6 +17,7 @@ from audit.services import record_event
 from capture.models import Lead
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
+from leadkeeper.inserts import insert_row
 from register.loader import register_digest
 from register.services import publish_policy_version
 from subjects.models import Subject
@@ -78,7 +79,7 @@ def record_form_consent(
     cookie), so the visitor can later see and withdraw it at /privacy/consent/.
     """
     version = publish_policy_version().number
-    return ConsentRecord.objects.create(
+    record = ConsentRecord(
         subject=subject,
         retention_from=lead.created_at,
         consent_id=consent_id_for_new_record(),
@@ -95,6 +96,7 @@ def record_form_consent(
         lead=lead,
         created_at=lead.created_at,
     )
+    return insert_row(record)  # one statement built once: the lead path (issue 9)
 
 
 # (language, policy version, text) -> ConsentText id. A stored text never changes (it is

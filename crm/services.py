@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from capture.models import Lead
+from leadkeeper.inserts import insert_row
 from leadkeeper.tasks import enqueue_on_commit
 
 from . import pacing
@@ -24,7 +25,7 @@ def queue_lead_delivery(*, lead: Lead) -> OutboxMessage:
     if settings.SALES_EMAIL:
         rows.append(OutboxMessage(kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk))
     if len(rows) == 1:
-        rows[0].save(force_insert=True)
+        insert_row(rows[0])
     else:
         OutboxMessage.objects.bulk_create(rows)
     return rows[0]

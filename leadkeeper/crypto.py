@@ -18,6 +18,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.db import models
 from encrypted_fields import fields as encrypted
 
 
@@ -36,6 +37,19 @@ class _SettingsKeys:
     @property
     def f(self) -> MultiFernet:  # the library's name for its cipher
         return fernet()
+
+    def get_prep_value(self, value: object) -> str | None:
+        """Encrypt a plain value; empty stays NULL, as in the library.
+
+        The library first passes the value through its `to_python`, which tries to decrypt
+        it (for a form's cleaning): on a plain value that is a Fernet attempt per key that
+        fails, on every encrypted field of every insert (issue 9). Values written here are
+        plain, so that attempt is skipped.
+        """
+        value = models.Field.get_prep_value(self, value)  # a lazy string becomes a str
+        if value is None or value == "":
+            return None
+        return self.f.encrypt(str(value).encode()).decode()
 
 
 class EncryptedCharField(_SettingsKeys, encrypted.EncryptedCharField):

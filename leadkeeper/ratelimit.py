@@ -69,12 +69,29 @@ def allow(*, scope: str, ip: str, rate: str | Rate, cost: int = 1) -> bool:
     return hit(scope=scope, client=client_key(ip), rate=rate, cost=cost)
 
 
+# (scope, client, rate) -> the window in which this process saw the client go over its
+# limit. A fixed window's count only grows, so every later hit in it is refused too; this
+# process refuses those without a statement, and a flood from one address costs one
+# upsert per process per window.
+_refused: dict[tuple[str, str, Rate], datetime] = {}
+_MAX_REFUSED = 10_000
+
+
 def hit(*, scope: str, client: str, rate: Rate, cost: int = 1) -> bool:
     """Count one hit for this client; False when it is over the limit."""
-    return _add(scope=scope, client=client, rate=rate, cost=cost) <= rate.limit
+    start = _window_start(timezone.now(), rate.seconds)
+    key = (scope, client, rate)
+    if _refused.get(key) == start:
+        return False
+    if _add(scope=scope, client=client, rate=rate, cost=cost, start=start) <= rate.limit:
+        return True
+    if len(_refused) >= _MAX_REFUSED:
+        _refused.clear()
+    _refused[key] = start
+    return False
 
 
-def _add(*, scope: str, client: str, rate: Rate, cost: int) -> int:
+def _add(*, scope: str, client: str, rate: Rate, cost: int, start: datetime | None = None) -> int:
     """Add `cost` to this client's counter in the current window; the new count.
 
     One atomic upsert (INSERT .. ON CONFLICT DO UPDATE .. RETURNING, on SQLite >= 3.35 and
@@ -82,7 +99,7 @@ def _add(*, scope: str, client: str, rate: Rate, cost: int) -> int:
     never lose a count.
     """
     key = f"{scope}:{blind_index(client)[:32]}"
-    start = _window_start(timezone.now(), rate.seconds)
+    start = start or _window_start(timezone.now(), rate.seconds)
     table = RateLimitCounter._meta.db_table
     sql = (
         f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, %s) "  # noqa: S608

@@ -171,5 +171,5 @@ def test_a_lead_costs_eight_statements_begin_and_commit_included(
             data=lead_data(email="other@example.com"), context=request_context(), channel="api"
         )
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    # rate-limit count, subject upsert, lead, consent record, audit event, outbox row
+    # subject upsert, lead, consent record, audit event, outbox row, rate-limit count
     assert statements == ["SAVEPOINT", *["INSERT"] * 6, "RELEASE"], statements

@@ -1,0 +1,93 @@
+"""insert_row: one new row stored exactly as `save()` would store it, in one statement."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from audit.models import AuditEvent
+from capture.models import Lead
+from crm.models import OutboxMessage
+from leadkeeper.inserts import insert_row
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+
+
+def _lead(**fields) -> Lead:
+    return Lead(
+        retention_from=AT,
+        created_at=AT,
+        channel=Lead.Channel.API,
+        name="Анна Петрова",
+        phone="+79161234567",
+        email="anna@example.com",
+        message="",  # empty encrypted text is stored as NULL, as by save()
+        phone_index="p" * 64,
+        utm_source="google",
+        **fields,
+    )
+
+
+def _stored_columns(model, pk: int) -> dict:
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        names = [column[0] for column in cursor.description]
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def test_a_row_reads_back_as_the_same_row_save_writes():
+    by_orm, by_insert = _lead(), _lead()
+    by_orm.save()
+    insert_row(by_insert)
+    assert by_insert.pk and by_insert.pk != by_orm.pk
+    assert not by_insert._state.adding
+    orm_row = _stored_columns(Lead, by_orm.pk)
+    insert_row_row = _stored_columns(Lead, by_insert.pk)
+    ciphertexts = {"name", "phone", "email"}  # Fernet: a fresh IV each time
+    for column, value in orm_row.items():
+        if column not in ciphertexts | {"id"}:
+            assert insert_row_row[column] == value, column
+    assert insert_row_row["message"] is None and orm_row["message"] is None
+    stored = Lead.objects.get(pk=by_insert.pk)
+    assert (stored.name, stored.phone, stored.email) == (
+        "Анна Петрова",
+        "+79161234567",
+        "anna@example.com",
+    )
+    assert stored.created_at == AT
+
+
+def test_personal_fields_are_stored_encrypted():
+    lead = insert_row(_lead())
+    row = _stored_columns(Lead, lead.pk)
+    assert "+79161234567" not in str(row["phone"]) and row["phone"].startswith("gAAAAA")
+    assert "Анна" not in str(row["name"])
+
+
+def test_defaults_and_json_are_applied_as_by_the_orm():
+    event = insert_row(AuditEvent(actor="visitor", action="lead.captured", data={"n": [1, "два"]}))
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.data == {"n": [1, "два"]}
+    assert stored.at is not None and stored.seq is None
+    message = insert_row(OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD, ref=7))
+    assert OutboxMessage.objects.filter(pk=message.pk, ref=7).exists()
+
+
+def test_one_statement_per_row():
+    with CaptureQueriesContext(connection) as queries:
+        insert_row(_lead())
+    (query,) = queries.captured_queries
+    assert query["sql"].startswith("INSERT INTO") and "RETURNING" in query["sql"]
+
+
+def test_a_stored_row_or_an_expression_is_refused():
+    lead = insert_row(_lead())
+    with pytest.raises(ValueError, match="already stored"):
+        insert_row(lead)
+    with pytest.raises(TypeError, match="expression"):
+        insert_row(OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD, ref=F("id")))
