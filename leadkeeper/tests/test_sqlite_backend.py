@@ -96,3 +96,32 @@ def test_a_writer_waits_for_another_process_and_goes_on_when_it_lets_go():
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_log_is_checkpointed_after_commit_once_the_writer_lock_is_free(monkeypatch):
+    """SQLite's own checkpoint ran inside COMMIT, under the lock; ours runs after it."""
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 0
+    seen_lock: list[str] = []
+    real = connection._checkpoint_if_due
+
+    def checkpoint() -> None:
+        seen_lock.append(_probe())
+        real()
+
+    monkeypatch.setattr(connection, "_checkpoint_if_due", checkpoint)
+    connection._checkpointed_at = 0.0  # due
+    with transaction.atomic():
+        RateLimitCounter.objects.create(key="c", window_start="2026-01-01T00:00Z", count=1)
+    assert seen_lock == ["free"]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")  # busy, log frames, backfilled
+        busy, frames, backfilled = cursor.fetchone()
+    assert busy == 0 and frames == backfilled  # nothing was left for this one to copy
+    checkpointed_at = connection._checkpointed_at
+    with transaction.atomic():  # not due again within CHECKPOINT_SECONDS
+        RateLimitCounter.objects.create(key="d", window_start="2026-01-01T00:00Z", count=1)
+    assert seen_lock == ["free", "free"]
+    assert connection._checkpointed_at == checkpointed_at
