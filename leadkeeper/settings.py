@@ -120,6 +120,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
+else:
+    # PostgreSQL binds parameters on the server and prepares a statement the fifth time a
+    # connection runs it: the lead path's inserts skip parsing and planning (issue 9).
+    # PG_PREPARE_THRESHOLD=0 turns preparing off, for a transaction-mode pooler older
+    # than PgBouncer 1.21 that cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": True,
+            "prepare_threshold": env.int("PG_PREPARE_THRESHOLD", default=5) or None,
+        }
+    )
 # Connections persist across requests (both databases): opening one costs a PostgreSQL
 # backend's start-up, or SQLite's file open, pragmas and function registrations (issue 9).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
