@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from consent.services import record_form_consent
+from consent.services import form_consent_row
 from crm.services import queue_lead_delivery
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
 from leadkeeper.crypto import blind_index
-from leadkeeper.inserts import insert_row
+from leadkeeper.inserts import prepare_row
 from subjects.services import subject_for_lead
 
 from .attribution import attribution_from
@@ -86,24 +86,23 @@ def check_turnstile(*, token: str, context: RequestContext) -> bool:
     return True
 
 
-@transaction.atomic(durable=True)
 def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Lead:
     """Store a consented lead with everything it needs, in one transaction (DESIGN flow 2).
 
     Subject, lead, consent proof, audit event and Kommo outbox row are written together,
     with the address's rate-limit count: if any part fails (RateLimited included), nothing
     is stored and the caller reports an error. Eight statements with BEGIN and COMMIT
-    (issue 9; capture/tests/test_services.py guards the number). The count comes last:
-    on PostgreSQL its row is locked until COMMIT, and one address's leads (an office
-    behind one NAT) would otherwise queue behind each other for the whole transaction.
+    (issue 9; capture/tests/test_services.py guards the number).
+
+    The lead's and the consent record's rows (encryption, blind indexes) are built before
+    the transaction begins, so the statements run back to back: SQLite's one writer lock
+    is held that much less per lead. The count comes last: on PostgreSQL its row is locked
+    until COMMIT, and one address's leads (an office behind one NAT) would otherwise queue
+    behind each other for the whole transaction.
     """
-    phone_index = blind_index(data.phone)
-    email_index = blind_index(data.email)
     now = timezone.now()
-    subject = subject_for_lead(phone=data.phone, email=data.email, at=now)
-    lead = insert_row(
+    lead_row = prepare_row(
         Lead(
-            subject=subject,
             retention_from=now,
             created_at=now,
             channel=channel,
@@ -112,27 +111,32 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
             email=data.email or None,
             message=data.message or None,
             ip_address=context.ip or None,
-            phone_index=phone_index,
-            email_index=email_index,
+            phone_index=blind_index(data.phone),
+            email_index=blind_index(data.email),
             country=context.country,
             user_agent=context.user_agent,
             browser=context.ua.browser,
             os=context.ua.os,
             device_type=context.ua.device_type,
             **data.attribution,
-        )
+        ),
+        later=("subject",),
     )
     method = "web form checkbox" if channel == Lead.Channel.WEB_FORM else "api: consent=true"
-    consent = record_form_consent(subject=subject, lead=lead, context=context, method=method)
-    record_event(
-        actor="visitor",
-        action="lead.captured",
-        subject_id=subject.pk,
-        obj=lead,
-        reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
-        data={"consent_record": consent.pk, "channel": channel},
-    )
-    queue_lead_delivery(lead=lead)
-    check_lead_rate(context=context)
+    consent_row = form_consent_row(at=now, context=context, method=method)
+    with transaction.atomic(durable=True):
+        subject = subject_for_lead(phone=data.phone, email=data.email, at=now)
+        lead = lead_row.insert(subject=subject)
+        consent = consent_row.insert(subject=subject, lead=lead)
+        record_event(
+            actor="visitor",
+            action="lead.captured",
+            subject_id=subject.pk,
+            obj=lead,
+            reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
+            data={"consent_record": consent.pk, "channel": channel},
+        )
+        queue_lead_delivery(lead=lead)
+        check_lead_rate(context=context)
     logger.info("capture.lead.captured", extra={"lead_id": lead.pk, "subject_id": subject.pk})
     return lead

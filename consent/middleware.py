@@ -74,7 +74,9 @@ class ConsentMiddleware:
         if COOKIE_NAME in response.cookies:
             return  # a consent view already wrote the new state (and cleared GA if needed)
         if state is None:
-            if scope.used:
+            # An error answer stored nothing (its transaction rolled back): no cookie for an
+            # id without records.
+            if scope.used and response.status_code < 400:
                 set_state_cookie(response, ConsentState(consent_id=scope.consent_id))
             delete_ga_cookies(request, response)
             return

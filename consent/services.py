@@ -5,6 +5,7 @@ import ipaddress
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
@@ -14,13 +15,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
-from capture.models import Lead
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
-from leadkeeper.inserts import insert_row
+from leadkeeper.inserts import PreparedRow, prepare_row
 from register.loader import register_digest
 from register.services import publish_policy_version
-from subjects.models import Subject
 
 from .errors import (
     ConsentRecordNotFound,
@@ -70,18 +69,18 @@ def consent_text(*, kind: str, text: str, policy_version: int) -> ConsentText:
     return found
 
 
-def record_form_consent(
-    *, subject: Subject, lead: Lead, context: RequestContext, method: str
-) -> ConsentRecord:
-    """Proof of the contact form's explicit consent (policy §4, GDPR Art. 6(1)(a), 7(1)).
+def form_consent_row(
+    *, at: datetime, context: RequestContext, method: str
+) -> PreparedRow[ConsentRecord]:
+    """Proof of the contact form's explicit consent (policy §4, GDPR Art. 6(1)(a), 7(1)),
+    built before the lead's transaction and inserted in it with its subject and lead.
 
     Within a web request the record takes the visitor's consent id (the `lk_consent`
     cookie), so the visitor can later see and withdraw it at /privacy/consent/.
     """
     version = publish_policy_version().number
     record = ConsentRecord(
-        subject=subject,
-        retention_from=lead.created_at,
+        retention_from=at,
         consent_id=consent_id_for_new_record(),
         kind=ConsentRecord.Kind.FORM,
         action=ConsentRecord.Action.GRANT,
@@ -93,10 +92,9 @@ def record_form_consent(
         method=method,
         ip_address=truncate_ip(context.ip),
         user_agent=context.user_agent,
-        lead=lead,
-        created_at=lead.created_at,
+        created_at=at,
     )
-    return insert_row(record)  # one statement built once: the lead path (issue 9)
+    return prepare_row(record, later=("subject", "lead"))
 
 
 # (language, policy version, text) -> ConsentText id. A stored text never changes (it is

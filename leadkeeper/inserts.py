@@ -1,23 +1,27 @@
-"""One new row, inserted through a statement built once per model (the lead path, issue 9).
+"""New rows inserted through a statement built once per model (the lead path, issue 9).
 
 `Model.objects.create()` compiles its INSERT on every call: it quotes every column, walks
-every field twice and fires pre_save/post_save. For a lead that is four tables and
-about half of the transaction's time, spent while SQLite's writer lock is held. Here the
-statement is built once per model; each call only turns the instance's fields into
-parameters the same way the ORM does (`pre_save`, then `get_db_prep_save`: defaults,
-encryption, JSON and datetime adaptation all apply) and runs one
-`INSERT .. RETURNING id` (PostgreSQL, SQLite >= 3.35).
+every field twice and fires pre_save/post_save. For a lead that is four tables and about
+half of the transaction's time. Here the statement is built once per model, and a row's
+parameters are computed the way the ORM computes them (`pre_save`, then
+`get_db_prep_save`: defaults, encryption, JSON and datetime adaptation all apply), then
+one `INSERT .. RETURNING id` runs (PostgreSQL, SQLite >= 3.35).
+
+`prepare_row` computes the parameters before the transaction begins, leaving out only the
+foreign keys that are not known yet (`later`); `PreparedRow.insert()` fills them and runs
+the statement. On SQLite, whose one writer lock is held from BEGIN to COMMIT, a lead's
+encryption and row building then happen while other processes write.
 
 What it leaves out, on purpose: model signals (the house sends none; a service shows what
 it causes, STYLE.md), `save()` overrides, multi-table inheritance and expressions as
-values. `insert_row` refuses a model or value it cannot insert as the ORM would.
+values. A model or value it cannot insert as the ORM would is refused.
 """
 
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
@@ -47,20 +51,56 @@ def _statement(model: type[Model], vendor: str) -> _Statement:
     return _Statement(sql=sql, fields=fields)
 
 
-def insert_row(row: M) -> M:
-    """INSERT this new instance and set its id; the instance is then as after `save()`."""
+def _parameter(field: Field, row: Model, db) -> object:
+    value = field.pre_save(row, add=True)
+    if hasattr(value, "resolve_expression"):
+        raise TypeError(f"{row._meta.label}.{field.name}: an expression needs save()")
+    return field.get_db_prep_save(value, db)
+
+
+@dataclass
+class PreparedRow(Generic[M]):
+    """A new row with its INSERT's parameters computed, waiting for the `later` keys."""
+
+    row: M
+    statement: _Statement
+    params: list
+    later: dict[str, int]  # foreign key name -> its parameter's position
+
+    def insert(self, **later: Model) -> M:
+        """Set the foreign keys left for later, run the INSERT and set the row's id."""
+        if set(later) != set(self.later):
+            raise TypeError(f"{self.row._meta.label}: insert() takes {sorted(self.later)}")
+        db = connections[DEFAULT_DB_ALIAS]
+        for name, target in later.items():
+            setattr(self.row, name, target)
+            position = self.later[name]
+            self.params[position] = _parameter(self.statement.fields[position], self.row, db)
+        with db.cursor() as cursor:
+            cursor.execute(self.statement.sql, self.params)
+            self.row.pk = cursor.fetchone()[0]
+        self.row._state.adding = False
+        self.row._state.db = db.alias
+        return self.row
+
+
+def prepare_row(row: M, *, later: tuple[str, ...] = ()) -> PreparedRow[M]:
+    """Compute a new row's parameters now; foreign keys named in `later` come at insert()."""
     if row.pk is not None:
         raise ValueError(f"{row._meta.label} {row.pk} is already stored")
-    statement = _statement(type(row), connection.vendor)
-    params = []
-    for field in statement.fields:
-        value = field.pre_save(row, add=True)
-        if hasattr(value, "resolve_expression"):
-            raise TypeError(f"{row._meta.label}.{field.name}: an expression needs save()")
-        params.append(field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        row.pk = cursor.fetchone()[0]
-    row._state.adding = False
-    row._state.db = connection.alias
-    return row
+    db = connections[DEFAULT_DB_ALIAS]
+    statement = _statement(type(row), db.vendor)
+    positions = {}
+    for name in later:
+        field = row._meta.get_field(name)
+        positions[name] = statement.fields.index(field)
+    params = [
+        None if i in positions.values() else _parameter(field, row, db)
+        for i, field in enumerate(statement.fields)
+    ]
+    return PreparedRow(row=row, statement=statement, params=params, later=positions)
+
+
+def insert_row(row: M) -> M:
+    """INSERT this new instance and set its id; the instance is then as after `save()`."""
+    return prepare_row(row).insert()

@@ -2,8 +2,10 @@ import json
 
 import pytest
 
+from audit.models import AuditEvent
 from capture.models import Lead
 from consent.models import ConsentRecord
+from crm.models import OutboxMessage
 from subjects.models import Subject
 
 from .factories import lead_payload
@@ -84,6 +86,20 @@ def test_a_flood_gets_429(client, settings):
     statuses = [_post(client, lead_payload()).status_code for _ in range(4)]
     assert statuses == [201, 201, 429, 429]
     assert Lead.objects.count() == 2
+
+
+@pytest.mark.usefixtures("one_rate_window")
+def test_a_refused_lead_leaves_no_record_and_no_consent_cookie(client, settings):
+    """The count is the transaction's last statement: a refusal rolls back the rows before it."""
+    settings.LEAD_RATE_LIMIT = "1/m"
+    assert _post(client, lead_payload()).status_code == 201
+    client.cookies.clear()  # a second visitor behind the same address
+    refused = _post(client, lead_payload(phone="+79161112233"))
+    assert refused.status_code == 429
+    assert "lk_consent" not in refused.cookies
+    assert Lead.objects.count() == ConsentRecord.objects.count() == Subject.objects.count() == 1
+    assert AuditEvent.objects.filter(action="lead.captured").count() == 1
+    assert OutboxMessage.objects.count() == 1
 
 
 @pytest.mark.usefixtures("one_rate_window")

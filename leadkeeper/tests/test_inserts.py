@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from capture.models import Lead
 from crm.models import OutboxMessage
-from leadkeeper.inserts import insert_row
+from leadkeeper.inserts import insert_row, prepare_row
+from subjects.models import Subject
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,16 @@ def test_a_stored_row_or_an_expression_is_refused():
         insert_row(lead)
     with pytest.raises(TypeError, match="expression"):
         insert_row(OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD, ref=F("id")))
+
+
+def test_a_row_prepared_before_the_transaction_takes_its_keys_inside_it():
+    """The lead path builds its rows first; inside the transaction only statements run."""
+    with CaptureQueriesContext(connection) as before:
+        prepared = prepare_row(_lead(), later=("subject",))
+    assert before.captured_queries == []  # encryption and parameters: no database
+    subject = Subject.objects.create(phone_index="s" * 64)
+    with pytest.raises(TypeError, match="subject"):
+        prepared.insert()
+    lead = prepared.insert(subject=subject)
+    stored = Lead.objects.get(pk=lead.pk)
+    assert stored.subject_id == subject.pk and stored.phone == "+79161234567"
