@@ -258,17 +258,57 @@ def load(
 BARE_REQUEST = build_request("POST", "/bench/bare", b'{"name": "Bench Person"}')
 
 
+@dataclass
+class Comparison:
+    """The endpoint under test against the bare one, saturated in alternating rounds."""
+
+    bare: Result  # every bare round together
+    saturated: Result  # every round of the endpoint under test together
+    half: Result  # the endpoint under test at half its saturated rate
+    ratios: list[float]  # endpoint / bare throughput, one per round
+
+    @property
+    def ratio(self) -> float:
+        """The median round's ratio: this host's speed drifts by a fifth over seconds (other
+        tenants), so a single pair of runs can land the two endpoints in different weather."""
+        return statistics.median(self.ratios)
+
+    def rounds_line(self) -> str:
+        return "ratio per round: " + ", ".join(f"{r:.3f}" for r in self.ratios)
+
+
+def _together(results: list[Result]) -> Result:
+    return Result(
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
+        seconds=sum(r.seconds for r in results),
+        latencies=[x for r in results for x in r.latencies],
+        statuses={
+            status: sum(r.statuses.get(status, 0) for r in results)
+            for status in {s for r in results for s in r.statuses}
+        },
+    )
+
+
 def compare_with_bare(
-    port: int, make: Callable[[], bytes], *, connections: int, seconds: float
-) -> tuple[Result, Result, Result]:
-    """Warm up, then saturate the bare endpoint and the endpoint under test in turn, then
-    run the endpoint under test at half its saturated rate: (bare, saturated, half)."""
+    port: int, make: Callable[[], bytes], *, connections: int, seconds: float, rounds: int = 3
+) -> Comparison:
+    """Warm up, then saturate the bare endpoint and the endpoint under test in turn, `rounds`
+    times, then run the endpoint under test at half its saturated rate."""
     load(port, lambda: BARE_REQUEST, connections=connections, seconds=1.5)
     load(port, make, connections=connections, seconds=1.5)
-    bare = load(port, lambda: BARE_REQUEST, connections=connections, seconds=seconds)
-    saturated = load(port, make, connections=connections, seconds=seconds)
+    bares, saturateds = [], []
+    for _ in range(rounds):
+        bares.append(load(port, lambda: BARE_REQUEST, connections=connections, seconds=seconds))
+        saturateds.append(load(port, make, connections=connections, seconds=seconds))
+    saturated = _together(saturateds)
     half = load(port, make, connections=connections, seconds=seconds, rate=saturated.throughput / 2)
-    return bare, saturated, half
+    return Comparison(
+        bare=_together(bares),
+        saturated=saturated,
+        half=half,
+        ratios=[s.throughput / b.throughput for b, s in zip(bares, saturateds, strict=True)],
+    )
 
 
 def median(values: list[float]) -> float:

@@ -67,22 +67,23 @@ def statements_per_lead(env: dict[str, str]) -> float:
     return json.loads(out.strip().splitlines()[-1])["per_lead"]
 
 
-def run(db: str, server: str, workers: int, seconds: float, connections: int) -> dict:
+def run(db: str, server: str, workers: int, seconds: float, connections: int, rounds: int) -> dict:
     with database(db) as url:
         env = bench_env(url)
         migrate(env)
         statements = statements_per_lead(env)
         with running_server(server, env, workers) as port:
-            bare, leads, half = compare_with_bare(
-                port, lead_request, connections=connections, seconds=seconds
+            compared = compare_with_bare(
+                port, lead_request, connections=connections, seconds=seconds, rounds=rounds
             )
-    ratio = leads.throughput / bare.throughput
+    bare, leads, half, ratio = compared.bare, compared.saturated, compared.half, compared.ratio
     say(f"--- {db}, {server} ({workers} workers, {connections} connections) ---")
-    say(bare.line("bare endpoint, saturated"))
-    say(leads.line("lead API, saturated"))
+    say(bare.line(f"bare endpoint, saturated ({rounds} rounds)"))
+    say(leads.line(f"lead API, saturated ({rounds} rounds)"))
     say(half.line(f"lead API at half load ({leads.throughput / 2:.0f}/s)"))
+    say(compared.rounds_line())
     say(
-        f"lead/bare throughput ratio: {ratio:.2f} (target >= 0.25); "
+        f"lead/bare throughput ratio, median round: {ratio:.2f} (target >= 0.25); "
         f"p99 at half load {half.percentile(99):.1f} ms (target < 100 ms); "
         f"{statements:.1f} SQL statements per lead, BEGIN and COMMIT included (target <= 8)"
     )
@@ -104,11 +105,12 @@ def main() -> None:
     parser.add_argument("--server", choices=["gunicorn", "granian"], action="append")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="each load phase")
+    parser.add_argument("--rounds", type=int, default=3, help="bare/lead pairs, alternating")
     args = parser.parse_args()
     for db in args.db or ["sqlite"]:
         for server in args.server or ["gunicorn", "granian"]:
-            run(db, server, args.workers, args.seconds, args.connections)
+            run(db, server, args.workers, args.seconds, args.connections, args.rounds)
 
 
 if __name__ == "__main__":
