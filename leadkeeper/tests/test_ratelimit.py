@@ -1,7 +1,8 @@
 """Issue 15 item 4: the limiter's keys and its batched counting (endpoints: each app's tests)."""
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from leadkeeper import ratelimit
 from leadkeeper.models import RateLimitCounter
@@ -55,3 +56,14 @@ def test_inside_a_callers_transaction_a_counter_failure_propagates(monkeypatch):
     monkeypatch.setattr(RateLimitCounter._meta, "db_table", "ratelimit_missing_table")
     with pytest.raises(DatabaseError), transaction.atomic():
         ratelimit.allow(scope="lead", ip="81.2.69.160", rate="10/m")
+
+
+@pytest.mark.usefixtures("one_rate_window")
+def test_an_address_over_its_limit_is_refused_without_a_statement_for_the_rest_of_the_window():
+    rate = ratelimit.Rate(1, 60)
+    assert ratelimit.allow(scope="lead", ip="81.2.69.160", rate=rate)
+    assert not ratelimit.allow(scope="lead", ip="81.2.69.160", rate=rate)
+    with CaptureQueriesContext(connection) as queries:
+        assert not ratelimit.allow(scope="lead", ip="81.2.69.160", rate=rate)
+    assert queries.captured_queries == []
+    assert ratelimit.allow(scope="lead", ip="81.2.69.161", rate=rate)  # another address
