@@ -18,3 +18,18 @@ def test_every_form_field_stores_a_declared_category_and_none_is_special():
     assert {"name", "phone", "email", "message", "attribution"} == {
         Lead.register_fields[f] for f in set(LeadForm.base_fields) - NOT_PERSONAL
     }
+
+
+def test_forms_share_their_fields_and_keep_their_own_errors_and_data():
+    """Issue 9: no deep copy of fifteen fields per request; nothing per form lives on them."""
+    broken = WebLeadForm(data={"name": " ", "phone": "12", "consent": ""})
+    good = WebLeadForm(
+        data={"name": "Анна", "phone": "+7 916 123-45-67", "consent": "on", "utm_source": "X"}
+    )
+    assert broken.fields["phone"] is good.fields["phone"] is WebLeadForm.base_fields["phone"]
+    assert not broken.is_valid() and good.is_valid()
+    assert set(broken.errors) == {"name", "phone", "consent"} and not good.errors
+    assert good.cleaned_data["utm_source"] == "X"
+    html = good.as_p()
+    assert "aria-invalid" not in html and 'value="Анна"' in html
+    assert 'aria-invalid="true"' in broken.as_p()
