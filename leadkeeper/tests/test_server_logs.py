@@ -19,8 +19,9 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from .live_servers import web_command
+
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 
 
 def _free_port() -> int:
@@ -79,19 +80,7 @@ def test_the_webhook_secret_is_in_no_log_line(server, tmp_path):
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True
     )
-    if server == "gunicorn":
-        command = [
-            str(BIN / "gunicorn"),
-            "leadkeeper.wsgi",
-            "-c",
-            "python:leadkeeper.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ]
-    else:
-        command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    command = web_command(server, port, workers=1)
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
