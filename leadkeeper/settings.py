@@ -121,6 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
+    # Its health check reads the socket instead of running `SELECT 1` (the module says why).
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "leadkeeper.postgresql_backend"
     # PostgreSQL binds parameters on the server and prepares a statement the fifth time a
     # connection runs it: the lead path's inserts skip parsing and planning (issue 9).
     # PG_PREPARE_THRESHOLD=0 turns preparing off, for a transaction-mode pooler older
