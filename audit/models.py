@@ -31,7 +31,7 @@ class AuditHead(models.Model):
 class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=64)  # "visitor", "system", "kommo", "user:<id>"
-    action = models.CharField(max_length=64, db_index=True)  # "lead.captured"
+    action = models.CharField(max_length=64)  # "lead.captured"; indexed in Meta
     subject_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -48,7 +48,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(
                 fields=["id"], name="audit_unsealed_idx", condition=models.Q(seq__isnull=True)
-            )
+            ),
+            # A plain index: db_index would add a LIKE index on PostgreSQL that no query uses.
+            models.Index(fields=["action"], name="audit_action_idx"),
         ]
 
     def __str__(self) -> str:

@@ -52,8 +52,10 @@ class Lead(PersonalRecord):
     email = EncryptedCharField(max_length=254, null=True, blank=True)
     message = EncryptedTextField(null=True, blank=True)
     ip_address = EncryptedCharField(max_length=45, null=True, blank=True)
-    phone_index = models.CharField(max_length=64, db_index=True)
-    email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # Indexed in Meta: a plain index, without the LIKE index db_index adds on PostgreSQL
+    # (a blind index is only ever matched whole; issue 9).
+    phone_index = models.CharField(max_length=64)
+    email_index = models.CharField(max_length=64, blank=True)
     # Approximate geolocation and device (policy §2).
     country = models.CharField(max_length=2, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
@@ -80,7 +82,11 @@ class Lead(PersonalRecord):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["utm_source", "utm_medium", "utm_campaign"])]
+        indexes = [
+            models.Index(fields=["utm_source", "utm_medium", "utm_campaign"]),
+            models.Index(fields=["phone_index"], name="lead_phone_index_idx"),
+            models.Index(fields=["email_index"], name="lead_email_index_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"lead {self.pk}"

@@ -39,9 +39,8 @@ class OutboxMessage(models.Model):
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     ref = models.BigIntegerField()  # the id of the object to deliver (a lead for crm.lead)
-    state = models.CharField(
-        max_length=16, choices=State.choices, default=State.PENDING, db_index=True
-    )
+    # Found through outbox_due_idx (state first): no index of its own (issue 9).
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_error = models.TextField(blank=True)

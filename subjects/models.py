@@ -11,8 +11,10 @@ class Subject(models.Model):
     record points here, so access, erasure and restriction start from one row.
     """
 
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
-    email_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # Indexed in Meta: plain indexes, without the LIKE index db_index adds on PostgreSQL
+    # (a blind index is only ever matched whole; issue 9).
+    phone_index = models.CharField(max_length=64, blank=True)
+    email_index = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # The contact-data clock (policy §5: 3 years from last interaction); moved only by
     # subjects.services.record_interaction, which never moves it backwards.
@@ -40,6 +42,10 @@ class Subject(models.Model):
                 condition=models.Q(erased_at__isnull=True) & models.Q(phone_index__gt=""),
                 name="subject_one_alive_per_phone",
             )
+        ]
+        indexes = [
+            models.Index(fields=["phone_index"], name="subject_phone_index_idx"),
+            models.Index(fields=["email_index"], name="subject_email_index_idx"),
         ]
 
     def __str__(self) -> str:

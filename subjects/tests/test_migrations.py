@@ -53,3 +53,34 @@ def test_subjects_that_shared_a_phone_before_the_unique_index_are_marked_not_los
     marked = Subject.objects.get(pk=double.pk)
     assert marked.phone_index == "" and marked.possible_duplicate_of_id == first.pk
     assert marked.email_index == "f"
+
+
+def _indexes(table: str) -> dict[str, dict]:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, table)
+
+
+@pytest.mark.django_db
+def test_the_one_alive_subject_per_phone_index_survives_the_plain_index_migration():
+    # On PostgreSQL, AlterField(db_index=False) drops every single-column index on the
+    # column, this partial unique index too; 0007 takes it off and puts it back.
+    found = _indexes(Subject._meta.db_table)["subject_one_alive_per_phone"]
+    assert found["unique"] and found["columns"] == ["phone_index"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "table, plain",
+    [
+        ("capture_lead", {"lead_phone_index_idx", "lead_email_index_idx"}),
+        ("capture_subject", {"subject_phone_index_idx", "subject_email_index_idx"}),
+        ("audit_auditevent", {"audit_action_idx"}),
+        ("crm_outboxmessage", {"outbox_due_idx"}),
+    ],
+)
+def test_the_lead_path_tables_carry_plain_indexes_and_no_like_index(table, plain):
+    # A blind index, an audit action or an outbox state is only ever matched whole; a LIKE
+    # index (db_index on PostgreSQL) would cost an index entry per lead for nothing.
+    names = _indexes(table)
+    assert plain <= set(names)
+    assert not [name for name in names if name.endswith("_like")]
