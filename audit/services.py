@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from leadkeeper.inserts import insert_row
+from leadkeeper.inserts import PreparedRow, prepare_row
 
 from .errors import AuditChainBroken
 from .models import AuditCheckpoint, AuditEvent, AuditHead
@@ -50,16 +50,28 @@ def record_event(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event (inside the caller's transaction, if any); the sealer chains it."""
-    return insert_row(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            subject_id=subject_id,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            reason=reason,
-            data=data or {},
-        )
+    event = prepare_event(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        reason=reason,
+    )
+    return event.insert(
+        subject_id=subject_id,
+        object_id=str(obj.pk) if obj is not None else "",
+        data=data or {},
+    )
+
+
+def prepare_event(
+    *, actor: str, action: str, object_type: str = "", reason: str = ""
+) -> PreparedRow[AuditEvent]:
+    """An event built before the caller's transaction; `insert(subject_id=, object_id=,
+    data=)` appends it inside. The lead path builds its event this way, so SQLite's writer
+    lock is not held while it is built (issue 9)."""
+    return prepare_row(
+        AuditEvent(actor=actor, action=action, object_type=object_type, reason=reason),
+        later=("subject_id", "object_id", "data"),
     )
 
 

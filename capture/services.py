@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import record_event
+from audit.services import prepare_event
 from consent.services import form_consent_row
-from crm.services import queue_lead_delivery
+from crm.services import prepare_lead_delivery, queue_lead_delivery
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
 from leadkeeper.crypto import blind_index
@@ -94,9 +94,9 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
     is stored and the caller reports an error. Eight statements with BEGIN and COMMIT
     (issue 9; capture/tests/test_services.py guards the number).
 
-    The lead's and the consent record's rows (encryption, blind indexes) are built before
-    the transaction begins, so the statements run back to back: SQLite's one writer lock
-    is held that much less per lead. The count comes last: on PostgreSQL its row is locked
+    The rows (the lead's encryption and blind indexes, the consent record, the audit event,
+    the outbox row) are built before the transaction begins, so its statements run back to
+    back: SQLite's one writer lock is held that much less per lead. The count comes last: on PostgreSQL its row is locked
     until COMMIT, and one address's leads (an office behind one NAT) would otherwise queue
     behind each other for the whole transaction.
     """
@@ -124,19 +124,23 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
     )
     method = "web form checkbox" if channel == Lead.Channel.WEB_FORM else "api: consent=true"
     consent_row = form_consent_row(at=now, context=context, method=method)
+    event_row = prepare_event(
+        actor="visitor",
+        action="lead.captured",
+        object_type=Lead._meta.label_lower,
+        reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
+    )
+    outbox_rows = prepare_lead_delivery()
     with transaction.atomic(durable=True):
         subject = subject_for_lead(phone=data.phone, email=data.email, at=now)
         lead = lead_row.insert(subject=subject)
         consent = consent_row.insert(subject=subject, lead=lead)
-        record_event(
-            actor="visitor",
-            action="lead.captured",
+        event_row.insert(
             subject_id=subject.pk,
-            obj=lead,
-            reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
+            object_id=str(lead.pk),
             data={"consent_record": consent.pk, "channel": channel},
         )
-        queue_lead_delivery(lead=lead)
+        queue_lead_delivery(lead=lead, rows=outbox_rows)
         check_lead_rate(context=context)
     logger.info("capture.lead.captured", extra={"lead_id": lead.pk, "subject_id": subject.pk})
     return lead

@@ -7,28 +7,41 @@ from django.db import transaction
 from django.utils import timezone
 
 from capture.models import Lead
-from leadkeeper.inserts import insert_row
+from leadkeeper.inserts import PreparedRow, prepare_row
 from leadkeeper.tasks import enqueue_on_commit
 
 from . import pacing
 from .models import OutboxMessage
 
 
-def queue_lead_delivery(*, lead: Lead) -> OutboxMessage:
-    """Write the outbox rows in the caller's transaction: the rows are the queue.
+def prepare_lead_delivery() -> list[PreparedRow[OutboxMessage]]:
+    """A lead's outbox rows, built before its transaction (SQLite's writer lock is not held
+    while they are built, issue 9); queue_lead_delivery() writes them.
 
-    One row delivers the lead to Kommo; another emails sales (when SALES_EMAIL is set). No
-    task per lead: the scheduler wakes the delivery job within a second of the commit
+    One row delivers the lead to Kommo; another emails sales (when SALES_EMAIL is set).
+    """
+    kinds = [OutboxMessage.Kind.CRM_LEAD]
+    if settings.SALES_EMAIL:
+        kinds.append(OutboxMessage.Kind.SALES_NOTIFICATION)
+    return [prepare_row(OutboxMessage(kind=kind), later=("ref",)) for kind in kinds]
+
+
+def queue_lead_delivery(
+    *, lead: Lead, rows: list[PreparedRow[OutboxMessage]] | None = None
+) -> OutboxMessage:
+    """Write the lead's outbox rows (prepared, or built now) in the caller's transaction:
+    the rows are the queue; the Kommo row is returned.
+
+    No task per lead: the scheduler wakes the delivery job within a second of the commit
     (crm.tasks.deliver_due_outbox), which takes due rows in batches (issue 9).
     """
-    rows = [OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD, ref=lead.pk)]
-    if settings.SALES_EMAIL:
-        rows.append(OutboxMessage(kind=OutboxMessage.Kind.SALES_NOTIFICATION, ref=lead.pk))
+    rows = rows or prepare_lead_delivery()
     if len(rows) == 1:
-        insert_row(rows[0])
-    else:
-        OutboxMessage.objects.bulk_create(rows)
-    return rows[0]
+        return rows[0].insert(ref=lead.pk)
+    for prepared in rows:  # one statement for both rows
+        prepared.row.ref = lead.pk
+    OutboxMessage.objects.bulk_create([prepared.row for prepared in rows])
+    return rows[0].row
 
 
 def retry_messages(*, message_ids: list[int]) -> int:

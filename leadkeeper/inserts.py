@@ -65,10 +65,10 @@ class PreparedRow(Generic[M]):
     row: M
     statement: _Statement
     params: list
-    later: dict[str, int]  # foreign key name -> its parameter's position
+    later: dict[str, int]  # field name -> its parameter's position
 
-    def insert(self, **later: Model) -> M:
-        """Set the foreign keys left for later, run the INSERT and set the row's id."""
+    def insert(self, **later: object) -> M:
+        """Set the fields left for later, run the INSERT and set the row's id."""
         if set(later) != set(self.later):
             raise TypeError(f"{self.row._meta.label}: insert() takes {sorted(self.later)}")
         db = connections[DEFAULT_DB_ALIAS]
@@ -85,7 +85,8 @@ class PreparedRow(Generic[M]):
 
 
 def prepare_row(row: M, *, later: tuple[str, ...] = ()) -> PreparedRow[M]:
-    """Compute a new row's parameters now; foreign keys named in `later` come at insert()."""
+    """Compute a new row's parameters now; the fields named in `later` (foreign keys, or
+    anything known only inside the transaction) come at insert()."""
     if row.pk is not None:
         raise ValueError(f"{row._meta.label} {row.pk} is already stored")
     db = connections[DEFAULT_DB_ALIAS]

@@ -71,12 +71,14 @@ def test_the_same_email_with_another_phone_is_a_new_subject_marked_for_the_dpo()
     assert by_email.subject.possible_duplicate_of_id == first.subject_id
 
 
-def test_a_failure_halfway_stores_nothing(monkeypatch):
-    def broken_audit(**kwargs):
-        raise RuntimeError("audit store unavailable")
+def test_a_failure_halfway_stores_nothing():
+    # The audit event's INSERT fails after the subject, lead and consent record were written.
+    def broken_audit(execute, sql, params, many, context):
+        if sql.startswith(f'INSERT INTO "{AuditEvent._meta.db_table}"'):
+            raise RuntimeError("audit store unavailable")
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr("capture.services.record_event", broken_audit)
-    with pytest.raises(RuntimeError):
+    with connection.execute_wrapper(broken_audit), pytest.raises(RuntimeError):
         capture_lead(data=lead_data(), context=request_context(), channel="web_form")
     assert _counts() == (0, 0, 0, 0, 0)
 
