@@ -125,3 +125,25 @@ def test_the_log_is_checkpointed_after_commit_once_the_writer_lock_is_free(monke
         RateLimitCounter.objects.create(key="d", window_start="2026-01-01T00:00Z", count=1)
     assert seen_lock == ["free", "free"]
     assert connection._checkpointed_at == checkpointed_at
+
+
+def test_a_statement_is_converted_to_qmarks_once_and_as_django_does():
+    from leadkeeper.sqlite_backend.base import _qmark
+
+    sql = "SELECT %s, '100%%', %s"
+    _qmark.cache_clear()
+    for _ in range(3):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [1, "two"])
+            assert cursor.fetchone() == (1, "100%", "two")
+    assert _qmark.cache_info().misses == 1
+    assert _qmark.cache_info().hits == 2
+
+
+def test_named_parameters_and_long_statements_are_converted_as_django_does():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %(a)s, %(b)s", {"a": 1, "b": 2})
+        assert cursor.fetchone() == (1, 2)
+        long = "SELECT %s" + " " * 5000
+        cursor.execute(long, [3])
+        assert cursor.fetchone() == (3,)
