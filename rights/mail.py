@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from audit.services import record_event
 
@@ -38,6 +39,68 @@ def _verify_context(request: RightsRequest) -> dict:
     return {"link": _absolute(reverse("rights:verify", args=[token]))}
 
 
+# What a settled step did, as the person reads it in their language (Step.message is the
+# staff's record, in English). Every step the pipeline registers has its line here
+# (rights/tests/test_mail.py); "locate" and "complaint.route" have their own paragraphs.
+DONE_LINES = {
+    "local.erase": _("Your personal data held on this site was erased."),
+    "kommo.erase": _("Your data in our CRM (Kommo) was erased."),
+    "calcom.cancel": _(
+        "Your upcoming consultations were cancelled and their data erased from the booking "
+        "service (Cal.com)."
+    ),
+    "calcom.past": _("Your past consultations were erased from the booking service (Cal.com)."),
+    "google.user_deletion": _(
+        "Google Analytics data linked to your browser was deleted at Google."
+    ),
+    "access.report": _("Your report of the data we hold about you is ready (link below)."),
+    "portability.export": _(
+        "Your data is ready to download in a machine-readable file (link below)."
+    ),
+    "consent.withdraw": _(
+        "Your consent is withdrawn: we no longer process your data on the basis of it."
+    ),
+    "local.restrict": _(
+        "Processing of your data on this site is restricted: it is stored, not otherwise used."
+    ),
+    "kommo.restrict": _("Your record in our CRM (Kommo) is marked restricted."),
+    "local.object": _(
+        "We stopped using your data for analytics and campaign attribution (your objection)."
+    ),
+    "local.rectify": _("Your data on this site was corrected."),
+    "kommo.rectify": _("Your data in our CRM (Kommo) was corrected."),
+}
+# A step that kept something back says what and why (Art. 17(3)(b): contract records).
+HELD_LINES = {
+    "local.erase": _(
+        "Your personal data held on this site was erased, except the records of your client "
+        "contract: accounting law requires us to keep them for 5 years (GDPR Art. 17(3)(b)), "
+        "and until then they are restricted, not used."
+    ),
+    "kommo.erase": _(
+        "Your client contract in our CRM (Kommo) is kept for 5 years for accounting (GDPR "
+        "Art. 17(3)(b)) and marked restricted instead of erased."
+    ),
+}
+VENDOR_PENDING_LINES = {
+    "google.user_deletion": _(
+        "We asked Google to delete the Google Analytics data linked to your browser; Google "
+        "completes the deletion on its own schedule."
+    ),
+}
+
+
+def step_line(step: Step) -> str:
+    """The outcome mail's sentence for one settled step (lazy: rendered in the request's
+    language)."""
+    if step.state == Step.State.VENDOR_PENDING and step.name in VENDOR_PENDING_LINES:
+        return VENDOR_PENDING_LINES[step.name]
+    receipt = step.receipt or {}
+    if step.name in HELD_LINES and (receipt.get("held") or receipt.get("leads_held")):
+        return HELD_LINES[step.name]
+    return DONE_LINES.get(step.name, step.message)
+
+
 def _outcome_context(request: RightsRequest) -> dict:
     steps = list(request.steps.exclude(name="locate"))
     locate = request.steps.filter(name="locate").first()
@@ -55,7 +118,7 @@ def _outcome_context(request: RightsRequest) -> dict:
     ]
     complaint = next((s.receipt for s in steps if s.name == "complaint.route"), None)
     return {
-        "steps": steps,
+        "lines": [step_line(s) for s in steps if s.name != "complaint.route"],
         "links": links,
         "complaint": complaint,
         "found_nothing": bool(locate) and not locate.receipt.get("subject_ids"),
