@@ -17,6 +17,14 @@ PASSIVE checkpoint after a commit, once the lock is released, at most once per
 CHECKPOINT_SECONDS; a PASSIVE checkpoint never waits for readers or writers. The last
 connection to close checkpoints, as SQLite always does.
 
+The log only starts again from its beginning when a writer finds every page of it copied
+back and no reader in it; with writers appending while the PASSIVE checkpoint runs, that
+never happened under sustained load, and the log grew without end (2 GB after 30 s of
+saturated leads, the lead rate falling round after round). So once the log holds more than
+RESTART_PAGES, the checkpointing connection takes the writer lock and runs a RESTART
+checkpoint: it copies the few pages appended since, waits for readers to leave the log, and
+the next writer starts it from the beginning (`journal_size_limit` then trims the file).
+
 Statements are converted from Django's `%s` placeholders to SQLite's `?` once per process,
 not on every run: the regular expression took ~20 us for a lead's INSERT, inside the
 writer lock (issue 9).
@@ -36,6 +44,10 @@ from django.db.backends.sqlite3 import base
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 0.25
+# A log longer than this many pages (16 MB at 4 KB) is restarted under the writer lock.
+RESTART_PAGES = 4096
+RESTART_WAIT_MS = 200
+JOURNAL_SIZE_LIMIT = 16 * 2**20
 # Only statements up to this size are remembered (a bulk insert's is longer and rarely
 # repeats): at most 512 of them, about 4 MB a process at worst.
 CACHED_STATEMENT_CHARS = 4096
@@ -64,6 +76,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params: dict) -> sqlite3.Connection:
         connection = super().get_new_connection(conn_params)
         connection.execute("PRAGMA wal_autocheckpoint=0")  # this class checkpoints (above)
+        connection.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         return connection
 
     def _checkpoint_if_due(self) -> None:
@@ -72,10 +85,29 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return
         self._checkpointed_at = now
         try:
-            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            _busy, log_pages, _copied = self.connection.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)"
+            ).fetchone()
+            if log_pages > RESTART_PAGES:
+                self._restart_log()
         except sqlite3.Error:
             # Harmless: the pages stay in the log and the next checkpoint copies them.
             logger.warning("sqlite.checkpoint_failed")
+
+    def _restart_log(self) -> None:
+        """Copy the rest of the log under the writer lock, so the next writer restarts it.
+
+        Readers get RESTART_WAIT_MS to leave the log (a long report could otherwise hold
+        every writer up to busy_timeout); if one stays, the next due checkpoint tries again.
+        """
+        (timeout,) = self.connection.execute("PRAGMA busy_timeout").fetchone()
+        self._take_writer_lock()
+        try:
+            self.connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+            self.connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        finally:
+            self.connection.execute(f"PRAGMA busy_timeout={int(timeout)}")
+            self._release_writer_lock()
 
     def _writer_lock_path(self) -> str | None:
         """The lock file beside the database; None for an in-memory database (one process)."""

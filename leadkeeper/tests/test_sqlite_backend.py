@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -125,6 +126,54 @@ def test_the_log_is_checkpointed_after_commit_once_the_writer_lock_is_free(monke
         RateLimitCounter.objects.create(key="d", window_start="2026-01-01T00:00Z", count=1)
     assert seen_lock == ["free", "free"]
     assert connection._checkpointed_at == checkpointed_at
+
+
+def test_the_log_stays_bounded_under_writers_that_never_pause(monkeypatch):
+    """Writers appending during every PASSIVE checkpoint kept the log from ever restarting
+    (2 GB in 30 s of saturated leads); past RESTART_PAGES it restarts under the lock."""
+    from django.db import connections
+
+    from leadkeeper.sqlite_backend import base
+
+    monkeypatch.setattr(base, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(base, "RESTART_PAGES", 100)
+    log_pages: list[int] = []
+    real = base.DatabaseWrapper._restart_log
+
+    def restart(self) -> None:
+        log_pages.append(1)
+        real(self)
+
+    monkeypatch.setattr(base.DatabaseWrapper, "_restart_log", restart)
+    deadline = time.monotonic() + 2
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            n = 0
+            while time.monotonic() < deadline:
+                n += 1
+                with transaction.atomic():
+                    RateLimitCounter.objects.create(
+                        key=f"{worker}-{n}" + "x" * 200, window_start="2026-01-01T00:00Z", count=1
+                    )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    written = RateLimitCounter.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        _busy, pages, _copied = cursor.fetchone()
+    assert log_pages, "no restart was needed: the writers did not keep the log busy"
+    assert written > 1000 and pages < 1000, (written, pages)
 
 
 def test_a_statement_is_converted_to_qmarks_once_and_as_django_does():
