@@ -12,7 +12,8 @@ and busy_timeout. PostgreSQL does not use this module.
 Checkpoints (copying the write-ahead log back into the database) happen outside that lock.
 SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 log pages, so the
 committing writer held every other writer up for the checkpoint's copy and fsync (7-9 ms
-every ~30 leads, issue 9). Here automatic checkpoints are off and a connection runs a
+every ~30 leads, issue 9). Here the automatic checkpoint waits for 16,384 pages (a safety net for a log
+that only autocommit statements wrote) and a connection runs a
 PASSIVE checkpoint after a commit, once the lock is released, at most once per
 CHECKPOINT_SECONDS; a PASSIVE checkpoint never waits for readers or writers. The last
 connection to close checkpoints, as SQLite always does.
@@ -47,6 +48,7 @@ CHECKPOINT_SECONDS = 0.25
 # A log longer than this many pages (16 MB at 4 KB) is restarted under the writer lock.
 RESTART_PAGES = 4096
 RESTART_WAIT_MS = 200
+AUTOCHECKPOINT_PAGES = 4 * RESTART_PAGES
 JOURNAL_SIZE_LIMIT = 16 * 2**20
 # Only statements up to this size are remembered (a bulk insert's is longer and rarely
 # repeats): at most 512 of them, about 4 MB a process at worst.
@@ -75,7 +77,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: dict) -> sqlite3.Connection:
         connection = super().get_new_connection(conn_params)
-        connection.execute("PRAGMA wal_autocheckpoint=0")  # this class checkpoints (above)
+        # This class checkpoints (above); SQLite's own, far later, only for a log that no
+        # transaction's commit reached (autocommit statements alone do not checkpoint here).
+        connection.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         connection.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         return connection
 

@@ -104,7 +104,7 @@ def test_the_log_is_checkpointed_after_commit_once_the_writer_lock_is_free(monke
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint")
-        assert cursor.fetchone()[0] == 0
+        assert cursor.fetchone()[0] == 4 * 4096  # a safety net far past RESTART_PAGES
     seen_lock: list[str] = []
     real = connection._checkpoint_if_due
 
