@@ -12,11 +12,11 @@ and busy_timeout. PostgreSQL does not use this module.
 Checkpoints (copying the write-ahead log back into the database) happen outside that lock.
 SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 log pages, so the
 committing writer held every other writer up for the checkpoint's copy and fsync (7-9 ms
-every ~30 leads, issue 9). Here the automatic checkpoint waits for 16,384 pages (a safety net for a log
-that only autocommit statements wrote) and a connection runs a
-PASSIVE checkpoint after a commit, once the lock is released, at most once per
-CHECKPOINT_SECONDS; a PASSIVE checkpoint never waits for readers or writers. The last
-connection to close checkpoints, as SQLite always does.
+every ~30 leads, issue 9). Here a connection runs a PASSIVE checkpoint after a commit,
+once the lock is released, at most once per CHECKPOINT_SECONDS; a PASSIVE checkpoint never
+waits for readers or writers. SQLite's automatic one waits for 16,384 pages, a safety net
+for a log that only autocommit statements wrote. The last connection to close
+checkpoints, as SQLite always does.
 
 The log only starts again from its beginning when a writer finds every page of it copied
 back and no reader in it; with writers appending while the PASSIVE checkpoint runs, that
