@@ -96,9 +96,9 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
 
     The rows (the lead's encryption and blind indexes, the consent record, the audit event,
     the outbox row) are built before the transaction begins, so its statements run back to
-    back: SQLite's one writer lock is held that much less per lead. The count comes last: on PostgreSQL its row is locked
-    until COMMIT, and one address's leads (an office behind one NAT) would otherwise queue
-    behind each other for the whole transaction.
+    back: SQLite's one writer lock is held that much less per lead. The count comes last:
+    on PostgreSQL its row is locked until COMMIT, and one address's leads (an office behind
+    one NAT) would otherwise queue behind each other for the whole transaction.
     """
     now = timezone.now()
     lead_row = prepare_row(
