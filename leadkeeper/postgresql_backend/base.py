@@ -31,5 +31,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super().is_usable()
         # Idle, nothing is owed to us: anything waiting on the socket is the server ending
         # the session (or a notice we never asked for; a new connection is then harmless).
-        readable, _, _ = select.select([pgconn.socket], [], [], 0)
-        return not readable
+        # poll(), not select(): no limit on the descriptor's number; a hang-up counts too.
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN)
+        return not poller.poll(0)
