@@ -1,7 +1,9 @@
 """Rights steps survive a worker SIGKILLed at random points (issue 14, item 7).
 
-Erasure and restriction requests whose steps write to the local Kommo, Cal.com and Google
-doubles; the real db_worker is killed mid-work and restarted (leadkeeper/tests/worker_kills.py).
+Erasure, restriction and rectification requests whose steps write to the local Kommo,
+Cal.com and Google doubles; the real db_worker is killed mid-work and restarted
+(leadkeeper/tests/worker_kills.py). The DPO applies each rectification on the desk while the
+worker is being killed, and its Kommo step then runs by itself (Art. 16, 19).
 Every step must end settled, once. What "once" means at each recipient:
 - Kommo: a step is one PATCH that sets fields to fixed values and adds a tag, so a PATCH
   re-sent after a kill (the write landed, the worker died before recording it) changes
@@ -42,18 +44,25 @@ from .recipients import PROPERTY_ID, booked, ga_client_id, in_kommo
 
 ERASURES = 6
 RESTRICTIONS = 2
+RECTIFICATIONS = 2
+REQUESTS = ERASURES + RESTRICTIONS + RECTIFICATIONS
 KILLS = 5
 BUDGET_SECONDS = 240  # a failure threshold; it takes 60-120 s on a loaded machine
-FINISHED = ("rights.step.done", "rights.step.vendor_pending")
+# How a step's end is audited: by the worker, or by the DPO on the desk (a rectification).
+FINISHED = ("rights.step.done", "rights.step.vendor_pending", "rights.step.resolved")
 
 
 def _requests(kommo: KommoDouble, calcom: CalcomDouble) -> tuple[list[int], dict[str, str]]:
     """Each request's person: a lead in Kommo; erasures also a booking and a GA client id."""
     ids, expected = [], {}
-    for n in range(ERASURES + RESTRICTIONS):
+    for n in range(REQUESTS):
         email = f"person{n}@example.com"
         captured = lead(email=email, phone=f"+7916555{n:04d}", name=f"Person {n}")
         contact_id, lead_id = in_kommo(kommo, captured)
+        if n >= ERASURES + RESTRICTIONS:  # Art. 16 corrects the contact, not the lead
+            expected[f"contacts:{contact_id}"] = "rectification"
+            ids.append(verified("rectification", email=email, details="my name is wrong").pk)
+            continue
         right = "erasure" if n < ERASURES else "restriction"
         expected[f"contacts:{contact_id}"] = expected[f"leads:{lead_id}"] = right
         if right == "erasure":
@@ -91,9 +100,26 @@ def _backoffs_run_out(ids: list[int]) -> None:
         sweep_steps.enqueue()
 
 
+def _rectify_on_the_desk(ids: list[int]) -> None:
+    """The DPO types the correction of every rectification waiting for it."""
+    from rights.services.desk import apply_rectification
+
+    for step in _steps(ids).filter(name="local.rectify", state=Step.State.WAITING):
+        apply_rectification(step_id=step.pk, name=corrected_name(step.request_id), actor="dpo")
+
+
+def corrected_name(request_id: int) -> str:
+    return f"Corrected Person {request_id}"
+
+
 def _finished(ids: list[int]) -> bool:
     located = _steps(ids).filter(name="locate", state=Step.State.DONE).count()
-    return located == len(ids) and not _steps(ids).filter(state__in=Step.RUNNABLE).exists()
+    rectifying = _steps(ids).filter(name__endswith=".rectify").exclude(state__in=Step.SETTLED)
+    return (
+        located == len(ids)
+        and not _steps(ids).filter(state__in=Step.RUNNABLE).exists()
+        and not rectifying.exists()
+    )
 
 
 def _kommo_writes(kommo: KommoDouble) -> tuple[Counter, Counter]:
@@ -127,6 +153,11 @@ def _tally(ids: list[int], expected: dict[str, str], doubles: tuple) -> Tally:
         elif kind == "ga":
             lost += upserts[ref] == 0
             resent += max(upserts[ref] - 1, 0)
+        elif right == "rectification":
+            contact = kommo.contacts[int(ref)]
+            lost += sent[key] == 0 or not contact["name"].startswith("Corrected Person")
+            duplicated += max(effective[key] - 1, 0)
+            resent += max(sent[key] - 1, 0)
         else:
             tag = "gdpr-erased" if right == "erasure" else "gdpr-restricted"
             held = kommo.contacts if kind == "contacts" else kommo.leads
@@ -197,7 +228,7 @@ def rights_steps() -> Iterator[Scenario]:
         # Up to 2 s of work per life: kills land past the locate steps, among vendor calls.
         kill_window=2.0,
         describe=lambda: _unfinished(ids),
-        tick=lambda: _backoffs_run_out(ids),
+        tick=lambda: (_backoffs_run_out(ids), _rectify_on_the_desk(ids)),
     )
     try:
         yield scenario
@@ -221,8 +252,9 @@ def test_killing_the_worker_mid_rights_steps_leaves_every_step_done_once(setting
         report = run_with_kills(scenario, kills=KILLS, seed=20261126, budget_seconds=BUDGET_SECONDS)
     publish(report)  # the figures quoted in the README
     assert report.kills >= KILLS // 2
-    assert report.tally.figures["requests"] == ERASURES + RESTRICTIONS
-    assert report.tally.items >= (ERASURES + RESTRICTIONS) * 4  # locate, local, 2 Kommo
+    assert report.tally.figures["requests"] == REQUESTS
+    # locate, local, 2 Kommo (erasure, restriction); locate, local, Kommo (rectification)
+    assert report.tally.items >= (ERASURES + RESTRICTIONS) * 4 + RECTIFICATIONS * 3
     assert (report.tally.lost, report.tally.duplicated) == (0, 0), report.line()
     statuses = set(RightsRequest.objects.values_list("status", flat=True))
     assert statuses <= {RightsRequest.Status.COMPLETE, RightsRequest.Status.REQUIRES_INPUT}
