@@ -15,12 +15,13 @@ import re
 from contextlib import contextmanager
 from datetime import timedelta
 
-import psycopg
 import pytest
 import time_machine
 from django.apps import apps
 from django.db import connection
 from django.utils import timezone
+
+from .postgres import end_backend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,22 +40,6 @@ LEAD_ROWS = (
 )
 
 
-def _kill_own_backend(conn) -> None:
-    """From a second connection, as an operator or a failover would."""
-    pid = conn.connection.info.backend_pid
-    s = conn.settings_dict
-    with psycopg.connect(
-        host=s["HOST"],
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"],
-        dbname=s["NAME"],
-        autocommit=True,
-    ) as other:
-        (ended,) = other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()
-    assert ended, "the lead's backend was not terminated"
-
-
 @contextmanager
 def database_fails_before_the_outbox_row():
     """Break the database after the lead's other rows were written; yields what happened."""
@@ -67,7 +52,7 @@ def database_fails_before_the_outbox_row():
             conn = context["connection"]
             assert conn.in_atomic_block, "the outbox row is written inside the lead's transaction"
             if conn.vendor == "postgresql":
-                _kill_own_backend(conn)
+                end_backend(conn)
             else:
                 conn.connection.execute("PRAGMA query_only = ON")
         return execute(sql, params, many, context)

@@ -2,11 +2,12 @@
 
 import json
 
-import psycopg
 import pytest
 from django.db import close_old_connections, connection, transaction
 
 from capture.models import Lead
+
+from .postgres import end_backend
 
 pytestmark = [
     # Transactional: the connection is idle between statements, as between two requests.
@@ -15,30 +16,6 @@ pytestmark = [
 ]
 
 LEAD = {"name": "Ivan Petrov", "phone": "+7 916 123-45-67", "consent": True}
-
-
-def _end_own_backend() -> None:
-    """From a second connection, as a server restart, an operator or a pooler would."""
-    pid = connection.connection.info.backend_pid
-    s = connection.settings_dict
-    with psycopg.connect(
-        host=s["HOST"],
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"],
-        dbname=s["NAME"],
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
-        # pg_terminate_backend only signals; wait until the backend has gone.
-        for _ in range(200):
-            gone = other.execute(
-                "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)", [pid]
-            )
-            if gone.fetchone()[0]:
-                return
-            other.execute("SELECT pg_sleep(0.01)")
-    raise AssertionError("the backend did not end")
 
 
 def test_an_idle_connection_is_usable_without_a_round_trip(monkeypatch):
@@ -54,14 +31,14 @@ def test_an_idle_connection_is_usable_without_a_round_trip(monkeypatch):
 
 def test_a_connection_the_server_ended_is_not_usable():
     connection.ensure_connection()
-    _end_own_backend()
+    end_backend(connection, wait=True)
     assert not connection.is_usable()
     connection.close()
 
 
 def test_the_next_request_after_the_server_ended_the_connection_stores_its_lead(client):
     connection.ensure_connection()
-    _end_own_backend()
+    end_backend(connection, wait=True)
     # What Django runs when a request starts (the test client leaves it out).
     close_old_connections()
     response = client.post("/api/v1/leads", json.dumps(LEAD), content_type="application/json")
