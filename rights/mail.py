@@ -46,10 +46,11 @@ DONE_LINES = {
     "local.erase": _("Your personal data held on this site was erased."),
     "kommo.erase": _("Your data in our CRM (Kommo) was erased."),
     "calcom.cancel": _(
-        "Your upcoming consultations were cancelled and their data erased from the booking "
-        "service (Cal.com)."
+        "Your upcoming consultation was cancelled at the booking service (Cal.com)."
     ),
-    "calcom.past": _("Your past consultations were erased from the booking service (Cal.com)."),
+    "calcom.past": _(
+        "Your past consultations were deleted at the booking service (Cal.com), at our request."
+    ),
     "google.user_deletion": _(
         "Google Analytics data linked to your browser was deleted at Google."
     ),
