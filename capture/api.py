@@ -7,7 +7,7 @@ OpenAPI document says what the endpoint enforces without a second, differently-w
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from leadkeeper.context import request_context
 from leadkeeper.origins import foreign_origin, own_origin
@@ -32,7 +32,9 @@ def _text(limit: int, description: str = "", *, required: bool = False) -> objec
     )
 
 
-class LeadIn(Schema):
+class LeadIn(BaseModel):
+    # A plain pydantic model, not ninja's Schema: Schema's wrap validator (for reading
+    # Django objects' attributes) made validating this body 34 µs instead of 3 (issue 9).
     # Unknown fields are refused (422), so a misspelt "phon" is an error, not a lost field,
     # and the document's additionalProperties: false is what the endpoint does.
     model_config = ConfigDict(extra="forbid")
@@ -66,8 +68,8 @@ class LeadIn(Schema):
     )
 
 
-class LeadCreated(Schema):
-    id: int
+class LeadCreated(BaseModel):
+    id: int  # returned as a LeadCreated: ninja then skips validating it again
 
 
 class FieldErrors(Schema):
@@ -107,4 +109,4 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status:
     )
     data = validate_lead({k: ("" if v is None else v) for k, v in fields.items()})
     lead = capture_lead(data=data, context=context, channel=Lead.Channel.API)
-    return Status(201, {"id": lead.pk})
+    return Status(201, LeadCreated(id=lead.pk))

@@ -44,8 +44,10 @@ def check_consent_rate(*, context: RequestContext) -> None:
         raise TooManyChoices(f"more than {rate.limit} consent choices in {rate.seconds} s")
 
 
+@lru_cache(maxsize=4096)
 def truncate_ip(ip: str) -> str:
-    """Keep the network, drop the host: /24 for IPv4, /48 for IPv6."""
+    """Keep the network, drop the host: /24 for IPv4, /48 for IPv6 (remembered: every lead
+    and consent choice asks)."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

@@ -51,7 +51,9 @@ def cloudflare_networks(path: Path | None = None) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+@lru_cache(maxsize=4096)
 def _is_cloudflare(address: str) -> bool:
+    """Whether a peer address is in Cloudflare's ranges (asked twice a lead; remembered)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -14,10 +15,15 @@ from .material import material_terms
 from .schema import Register
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "register.toml"
+_DEFAULT = str(DEFAULT_PATH)
+
+
+def _path() -> str:
+    return getattr(settings, "REGISTER_PATH", None) or _DEFAULT
 
 
 def register_path() -> Path:
-    return Path(getattr(settings, "REGISTER_PATH", None) or DEFAULT_PATH)
+    return Path(_path())
 
 
 def load_register(path: Path) -> Register:
@@ -58,21 +64,30 @@ def _entry_name(location: tuple, data: dict) -> str:
 
 
 @cache
-def _cached(path: Path, mtime_ns: int) -> tuple[Register, str]:
-    register = load_register(path)
+def _cached(path: str, mtime_ns: int) -> tuple[Register, str]:
+    register = load_register(Path(path))
     canonical = json.dumps(register.model_dump(mode="json"), sort_keys=True).encode()
     return register, hashlib.sha256(canonical).hexdigest()
 
 
+def _current() -> tuple[Register, str]:
+    # Asked several times a request (the CSP, the consent cookie, the policy version); a
+    # stat of the file notices an edit, and no Path is built until one (issue 9).
+    path = _path()
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        raise RegisterInvalid(f"{path}: the register file does not exist") from None
+    return _cached(path, mtime_ns)
+
+
 def get_register() -> Register:
-    path = register_path()
-    return _cached(path, path.stat().st_mtime_ns)[0]
+    return _current()[0]
 
 
 def register_digest() -> str:
     """A digest of the register's content: the policy's version changes with it."""
-    path = register_path()
-    return _cached(path, path.stat().st_mtime_ns)[1]
+    return _current()[1]
 
 
 def consent_digest(register: Register | None = None) -> str:

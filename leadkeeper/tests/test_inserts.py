@@ -1,14 +1,17 @@
 """insert_row: one new row stored exactly as `save()` would store it, in one statement."""
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from encrypted_fields.fields import EncryptedFieldMixin
 
 from audit.models import AuditEvent
 from capture.models import Lead
+from consent.models import ConsentRecord
 from crm.models import OutboxMessage
 from leadkeeper.inserts import insert_row, prepare_row
 from subjects.models import Subject
@@ -105,3 +108,35 @@ def test_a_row_prepared_before_the_transaction_takes_its_keys_inside_it():
     lead = prepared.insert(subject=subject)
     stored = Lead.objects.get(pk=lead.pk)
     assert stored.subject_id == subject.pk and stored.phone == "+79161234567"
+
+
+def test_values_passed_as_they_are_are_the_parameters_the_orm_computes():
+    """The fast path for plain columns (str, int, bool, aware datetimes, integer keys) gives
+    what `pre_save` + `get_db_prep_save` give, on either database; other values (a bool in
+    an integer column, JSON, UUIDs) and the encrypted fields still take the ORM's way."""
+    rows = [
+        _lead(subject_id=42, ip_address="203.0.113.7", utm_medium=None, kommo_lead_id=9),
+        AuditEvent(actor="visitor", action="lead.captured", subject_id=42, data={"a": [1]}),
+        OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD, ref=7, attempts=True),
+        ConsentRecord(
+            retention_from=AT,
+            created_at=AT,
+            consent_id=uuid.uuid4(),
+            kind=ConsentRecord.Kind.FORM,
+            action=ConsentRecord.Action.GRANT,
+            categories={"contact_form": True},
+            text_id=3,
+            policy_version=2,
+            subject_id=42,
+            lead_id=5,
+        ),
+    ]
+    for row in rows:
+        fields = [f for f in row._meta.local_concrete_fields if f is not row._meta.auto_field]
+        expected = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+        prepared = prepare_row(row).params
+        for field, got, want in zip(fields, prepared, expected, strict=True):
+            if isinstance(field, EncryptedFieldMixin):
+                continue  # Fernet: a fresh IV each time (stored alike: the first test)
+            got, want = getattr(got, "obj", got), getattr(want, "obj", want)  # psycopg's Jsonb
+            assert (got, type(got)) == (want, type(want)), f"{row._meta.label}.{field.name}"
