@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from audit.services import prepare_event
 from consent.services import form_consent_row
-from crm.services import prepare_lead_delivery, queue_lead_delivery
+from crm.services import prepare_lead_delivery
 from leadkeeper import ratelimit
 from leadkeeper.context import RequestContext
 from leadkeeper.crypto import blind_index
-from leadkeeper.inserts import prepare_row
-from subjects.services import subject_for_lead
+from leadkeeper.inserts import Later, Returned, insert_together, prepare_row
+from subjects.services import subject_for_lead, subject_upsert, upserted_subject
 
 from .attribution import attribution_from
 from .errors import LeadRejected, RateLimited
@@ -54,17 +54,10 @@ def validate_lead(data: dict) -> LeadData:
     return LeadData.from_form(form)
 
 
-def check_lead_rate(*, context: RequestContext) -> None:
-    """Count this lead against its address's limit; RateLimited when over it.
-
-    Called inside the lead's transaction (one statement, no savepoint): a refused lead rolls
-    its count back with everything else, which leaves the window at its limit, so the
-    next one is refused too; an accepted lead's count commits with it (issue 9).
-    """
+def _rate_limited() -> RateLimited:
     rate = ratelimit.Rate.parse(settings.LEAD_RATE_LIMIT)
-    if not ratelimit.allow(scope="lead", ip=context.ip, rate=rate):
-        logger.warning("capture.lead.rate_limited")
-        raise RateLimited(f"more than {rate.limit} leads in {rate.seconds} s from one address")
+    logger.warning("capture.lead.rate_limited")
+    return RateLimited(f"more than {rate.limit} leads in {rate.seconds} s from one address")
 
 
 def check_turnstile(*, token: str, context: RequestContext) -> bool:
@@ -91,15 +84,20 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
 
     Subject, lead, consent proof, audit event and Kommo outbox row are written together,
     with the address's rate-limit count: if any part fails (RateLimited included), nothing
-    is stored and the caller reports an error. Eight statements with BEGIN and COMMIT
-    (issue 9; capture/tests/test_services.py guards the number).
+    is stored and the caller reports an error. A refused lead rolls its count back with
+    everything else, which leaves the window at its limit, so the next one is refused too.
 
     The rows (the lead's encryption and blind indexes, the consent record, the audit event,
-    the outbox row) are built before the transaction begins, so its statements run back to
-    back: SQLite's one writer lock is held that much less per lead. The count comes last:
-    on PostgreSQL its row is locked until COMMIT, and one address's leads (an office behind
+    the outbox row) are built before the transaction begins, then written by one
+    insert_together(): on PostgreSQL one statement (three with BEGIN and COMMIT), on SQLite
+    eight with BEGIN and COMMIT, back to back, so its one writer lock is held that much less
+    (issue 9; capture/tests/test_services.py guards both numbers). The count comes last: on
+    PostgreSQL its row is locked until COMMIT, and one address's leads (an office behind
     one NAT) would otherwise queue behind each other for the whole transaction.
     """
+    hit = ratelimit.pending_hit(scope="lead", ip=context.ip, rate=settings.LEAD_RATE_LIMIT)
+    if hit is None:  # this process saw the address go over its limit in this window
+        raise _rate_limited()
     now = timezone.now()
     lead_row = prepare_row(
         Lead(
@@ -131,16 +129,34 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
         reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
     )
     outbox_rows = prepare_lead_delivery()
+    upsert = subject_upsert(phone=data.phone, email=data.email, at=now)
     with transaction.atomic(durable=True):
-        subject = subject_for_lead(phone=data.phone, email=data.email, at=now)
-        lead = lead_row.insert(subject=subject)
-        consent = consent_row.insert(subject=subject, lead=lead)
-        event_row.insert(
-            subject_id=subject.pk,
-            object_id=str(lead.pk),
-            data={"consent_record": consent.pk, "channel": channel},
+        if upsert is None:  # index keys rotating: the look-up path (subjects.services)
+            subject_id = subject_for_lead(phone=data.phone, email=data.email, at=now).pk
+        else:
+            subject_id = Returned("subject")
+        lead_id = Returned("lead")
+        returned = insert_together(
+            {
+                **({"subject": upsert} if upsert is not None else {}),
+                "lead": Later(lead_row, {"subject": subject_id}),
+                "consent": Later(consent_row, {"subject": subject_id, "lead": lead_id}),
+                "event": Later(
+                    event_row,
+                    {
+                        "subject_id": subject_id,
+                        "object_id": lead_id,
+                        "data": {"consent_record": Returned("consent"), "channel": channel},
+                    },
+                ),
+                **{f"outbox{i}": Later(row, {"ref": lead_id}) for i, row in enumerate(outbox_rows)},
+                "rate": hit.statement,
+            }
         )
-        queue_lead_delivery(lead=lead, rows=outbox_rows)
-        check_lead_rate(context=context)
-    logger.info("capture.lead.captured", extra={"lead_id": lead.pk, "subject_id": subject.pk})
+        if not hit.allowed(returned["rate"]):
+            raise _rate_limited()
+    lead = lead_row.row
+    if upsert is not None:
+        lead.subject = upserted_subject(returned["subject"])
+    logger.info("capture.lead.captured", extra={"lead_id": lead.pk, "subject_id": lead.subject_id})
     return lead

@@ -12,6 +12,10 @@ foreign keys that are not known yet (`later`); `PreparedRow.insert()` fills them
 the statement. On SQLite, whose one writer lock is held from BEGIN to COMMIT, a lead's
 encryption and row building then happen while other processes write.
 
+`insert_together()` runs several such rows, and statements of other apps (the subject's
+upsert, the rate-limit count), as steps that read what earlier steps return: on PostgreSQL
+as one data-modifying WITH (a lead's six INSERTs in one statement), elsewhere one by one.
+
 What it leaves out, on purpose: model signals (the house sends none; a service shows what
 it causes, STYLE.md), `save()` overrides, multi-table inheritance and expressions as
 values. A model or value it cannot insert as the ORM would is refused.
@@ -69,6 +73,7 @@ class _Statement:
     sql: str
     fields: tuple[Field, ...]
     shortcuts: tuple[_Shortcut | None, ...]
+    into: str  # "INSERT INTO t (columns)", for a chain's VALUES of its own (insert_together)
 
 
 @cache
@@ -81,12 +86,12 @@ def _statement(model: type[Model], vendor: str) -> _Statement:
         raise TypeError(f"{meta.label}: a generated or database-default column needs save()")
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
+    into = f"INSERT INTO {quote(meta.db_table)} ({columns})"
     values = ", ".join(["%s"] * len(fields))
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) "  # noqa: S608
-        f"RETURNING {quote(meta.pk.column)}"
+    sql = f"{into} VALUES ({values}) RETURNING {quote(meta.pk.column)}"
+    return _Statement(
+        sql=sql, fields=fields, shortcuts=tuple(_shortcut(f) for f in fields), into=into
     )
-    return _Statement(sql=sql, fields=fields, shortcuts=tuple(_shortcut(f) for f in fields))
 
 
 @cache
@@ -133,7 +138,7 @@ class PreparedRow(Generic[M]):
             raise TypeError(f"{self.row._meta.label}: insert() takes {sorted(self.later)}")
         db = connections[DEFAULT_DB_ALIAS]
         for name, target in later.items():
-            setattr(self.row, name, target)
+            _set_later(self.row, name, target)
             position = self.later[name]
             statement = self.statement
             self.params[position] = _parameter(
@@ -145,6 +150,18 @@ class PreparedRow(Generic[M]):
         self.row._state.adding = False
         self.row._state.db = db.alias
         return self.row
+
+
+def _set_later(row: Model, name: str, value: object) -> None:
+    """A `later` field's value: a foreign key takes its row or its id; a field a chain
+    fills with a returned id takes what the database stores (the id's text in a CharField)."""
+    field = row._meta.get_field(name)
+    if field.is_relation and not isinstance(value, Model):
+        setattr(row, field.attname, value)
+    elif not field.is_relation and not isinstance(value, dict):
+        setattr(row, name, field.to_python(value))
+    else:
+        setattr(row, name, value)
 
 
 def prepare_row(row: M, *, later: tuple[str, ...] = ()) -> PreparedRow[M]:
@@ -167,3 +184,142 @@ def prepare_row(row: M, *, later: tuple[str, ...] = ()) -> PreparedRow[M]:
 def insert_row(row: M) -> M:
     """INSERT this new instance and set its id; the instance is then as after `save()`."""
     return prepare_row(row).insert()
+
+
+# --- Statements that run together (the lead path, issue 9) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Returned:
+    """In a row's `later` field: a value an earlier step of the same insert_together()
+    returns (its `id` unless named). Inside a JSON field's dict it becomes that key's value."""
+
+    step: str
+    column: str = "id"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A data-modifying statement of one row, `... RETURNING` the columns named."""
+
+    sql: str
+    params: list
+    returning: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Later(Generic[M]):
+    """A prepared row and the values of its `later` fields (Returned or known)."""
+
+    prepared: PreparedRow[M]
+    values: dict[str, object]
+
+
+def insert_together(steps: dict[str, Statement | Later]) -> dict[str, dict[str, object]]:
+    """Run the steps in order, each able to use what the earlier ones return; the columns
+    each step returned, by step. Prepared rows come back stored, as after insert().
+
+    PostgreSQL runs them as one statement, a data-modifying WITH whose steps read each
+    other's RETURNING (`(SELECT id FROM lead)`); one round trip and one statement's work
+    where a lead took six (issue 9). Elsewhere (SQLite) they run one by one. Either way
+    they belong to the caller's transaction, and if one fails none is stored.
+    """
+    if connection.vendor == "postgresql":
+        return _insert_as_one(steps)
+    returned: dict[str, dict[str, object]] = {}
+    for name, step in steps.items():
+        if isinstance(step, Statement):
+            with connection.cursor() as cursor:
+                cursor.execute(step.sql, step.params)
+                returned[name] = dict(zip(step.returning, cursor.fetchone(), strict=True))
+        else:
+            values = {k: _resolve(v, returned) for k, v in step.values.items()}
+            returned[name] = {"id": step.prepared.insert(**values).pk}
+    return returned
+
+
+def _resolve(value: object, returned: dict[str, dict[str, object]]) -> object:
+    if isinstance(value, Returned):
+        return returned[value.step][value.column]
+    if isinstance(value, dict):
+        return {k: _resolve(v, returned) for k, v in value.items()}
+    return value
+
+
+def _insert_as_one(steps: dict[str, Statement | Later]) -> dict[str, dict[str, object]]:
+    quote = connection.ops.quote_name
+    parts, params, columns = [], [], []
+    for name, step in steps.items():
+        if isinstance(step, Statement):
+            sql, step_params, returning = step.sql, step.params, step.returning
+        else:
+            sql, step_params = _values_of(step)
+            returning = ("id",)
+        parts.append(f"{quote(name)} AS ({sql})")
+        params.extend(step_params)
+        columns.extend((name, column) for column in returning)
+    selected = ", ".join(f"{quote(name)}.{quote(column)}" for name, column in columns)
+    sources = ", ".join(quote(name) for name in steps)
+    sql = f"WITH {', '.join(parts)} SELECT {selected} FROM {sources}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # a step that returned no row (each must return one)
+        raise ValueError(f"insert_together: a step of {sorted(steps)} returned no row")
+    returned: dict[str, dict[str, object]] = {name: {} for name in steps}
+    for (name, column), value in zip(columns, row, strict=True):
+        returned[name][column] = value
+    for name, step in steps.items():
+        if isinstance(step, Later):
+            row = step.prepared.row
+            for field_name, value in step.values.items():
+                _set_later(row, field_name, _resolve(value, returned))
+            row.pk = returned[name]["id"]
+            row._state.adding = False
+            row._state.db = DEFAULT_DB_ALIAS
+    return returned
+
+
+def _values_of(step: Later) -> tuple[str, list]:
+    """The row's INSERT with each `later` field read from the step that returns it."""
+    prepared = step.prepared
+    statement = prepared.statement
+    if set(step.values) != set(prepared.later):
+        raise TypeError(f"{prepared.row._meta.label}: takes {sorted(prepared.later)}")
+    db = connections[DEFAULT_DB_ALIAS]
+    later_at = {position: name for name, position in prepared.later.items()}
+    values, params = [], []
+    for position, param in enumerate(prepared.params):
+        if position not in later_at:
+            values.append("%s")
+            params.append(param)
+            continue
+        field = statement.fields[position]
+        value = step.values[later_at[position]]
+        sql, value_params = _sql_value(field, value, prepared.row, db)
+        values.append(sql)
+        params.extend(value_params)
+    pk = connection.ops.quote_name(prepared.row._meta.pk.column)
+    return f"{statement.into} VALUES ({', '.join(values)}) RETURNING {pk}", params
+
+
+def _read(returned: Returned, cast: str = "") -> str:
+    quote = connection.ops.quote_name
+    return f"(SELECT {quote(returned.column)}{cast} FROM {quote(returned.step)})"  # noqa: S608
+
+
+def _sql_value(field: Field, value: object, row: Model, db) -> tuple[str, list]:
+    if isinstance(value, Returned):
+        cast = "::text" if field.get_internal_type() in {"CharField", "TextField"} else ""
+        return _read(value, cast), []
+    if isinstance(value, dict) and any(isinstance(v, Returned) for v in value.values()):
+        # JSON with returned ids: the known part as the field stores it, the rest added.
+        known = {k: v for k, v in value.items() if not isinstance(v, Returned)}
+        sql, params = "%s::jsonb", [field.get_db_prep_save(known, db)]
+        for key, v in value.items():
+            if isinstance(v, Returned):
+                sql += f" || jsonb_build_object(%s::text, {_read(v)})"
+                params.append(key)
+        return sql, params
+    _set_later(row, field.name, value)
+    return "%s", [_parameter(field, row, db)]

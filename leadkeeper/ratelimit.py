@@ -19,6 +19,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .crypto import blind_index
+from .inserts import Statement
 from .models import RateLimitCounter
 
 logger = logging.getLogger(__name__)
@@ -80,26 +81,60 @@ _MAX_REFUSED = 10_000
 def hit(*, scope: str, client: str, rate: Rate, cost: int = 1) -> bool:
     """Count one hit for this client; False when it is over the limit."""
     start = _window_start(timezone.now(), rate.seconds)
-    key = (scope, client, rate)
-    if _refused.get(key) == start:
+    if _refused.get((scope, client, rate)) == start:
         return False
-    if _add(scope=scope, client=client, rate=rate, cost=cost, start=start) <= rate.limit:
+    count = _add(scope=scope, client=client, rate=rate, cost=cost, start=start)
+    return _within(scope=scope, client=client, rate=rate, count=count, start=start)
+
+
+def _within(*, scope: str, client: str, rate: Rate, count: int, start: datetime) -> bool:
+    if count <= rate.limit:
         return True
     if len(_refused) >= _MAX_REFUSED:
         _refused.clear()
-    _refused[key] = start
+    _refused[(scope, client, rate)] = start
     return False
 
 
-def _add(*, scope: str, client: str, rate: Rate, cost: int, start: datetime | None = None) -> int:
-    """Add `cost` to this client's counter in the current window; the new count.
+@dataclass(frozen=True)
+class PendingHit:
+    """One hit to count with a caller's other statements (the lead path runs it with its
+    inserts, leadkeeper.inserts.insert_together); `allowed()` reads the count it returns."""
 
-    One atomic upsert (INSERT .. ON CONFLICT DO UPDATE .. RETURNING, on SQLite >= 3.35 and
-    PostgreSQL alike), so the hot path pays a single statement and concurrent processes
-    never lose a count.
-    """
+    scope: str
+    client: str
+    rate: Rate
+    start: datetime
+    statement: Statement
+
+    def allowed(self, returned: dict) -> bool:
+        return _within(
+            scope=self.scope,
+            client=self.client,
+            rate=self.rate,
+            count=returned["count"],
+            start=self.start,
+        )
+
+
+def pending_hit(*, scope: str, ip: str, rate: str | Rate) -> PendingHit | None:
+    """allow() in two halves: the statement that counts one hit, or None when this process
+    already saw the address go over its limit in this window (refused, no statement)."""
+    rate = Rate.parse(rate) if isinstance(rate, str) else rate
+    client = client_key(ip)
+    start = _window_start(timezone.now(), rate.seconds)
+    if _refused.get((scope, client, rate)) == start:
+        return None
+    statement = _count_statement(scope=scope, client=client, rate=rate, cost=1, start=start)
+    return PendingHit(scope=scope, client=client, rate=rate, start=start, statement=statement)
+
+
+def _count_statement(
+    *, scope: str, client: str, rate: Rate, cost: int, start: datetime
+) -> Statement:
+    """One atomic upsert (INSERT .. ON CONFLICT DO UPDATE .. RETURNING, on SQLite >= 3.35
+    and PostgreSQL alike): a single statement, and concurrent processes never lose a count."""
     key = f"{scope}:{blind_index(client)[:32]}"
-    start = start or _window_start(timezone.now(), rate.seconds)
     table = RateLimitCounter._meta.db_table
     sql = (
         f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, %s) "  # noqa: S608
@@ -107,6 +142,14 @@ def _add(*, scope: str, client: str, rate: Rate, cost: int, start: datetime | No
         "RETURNING count"
     )
     params = [key, connection.ops.adapt_datetimefield_value(start), cost, cost]
+    return Statement(sql=sql, params=params, returning=("count",))
+
+
+def _add(*, scope: str, client: str, rate: Rate, cost: int, start: datetime | None = None) -> int:
+    """Add `cost` to this client's counter in the current window; the new count."""
+    start = start or _window_start(timezone.now(), rate.seconds)
+    statement = _count_statement(scope=scope, client=client, rate=rate, cost=cost, start=start)
+    sql, params = statement.sql, statement.params
     if connection.in_atomic_block:
         # Inside a caller's transaction (the lead's) the count is one statement of it, with no
         # savepoint: a failure propagates and the caller's transaction rolls back whole. Failing

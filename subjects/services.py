@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from leadkeeper.crypto import blind_index, blind_indexes, index_secrets
+from leadkeeper.inserts import Statement
 
 from .errors import SubjectsNotMergeable
 from .models import Subject
@@ -58,13 +59,28 @@ def subject_for_lead(*, phone: str, email: str, at: datetime) -> Subject:
     pays one statement where it paid three (issue 9). The returned subject has only its id
     and duplicate mark loaded; other fields load when read.
     """
-    phone_index, email_index = blind_index(phone), blind_index(email)
-    # While index keys rotate (more than one secret), the phone may still be stored under an
-    # old key the ON CONFLICT would not see: take the look-up path, which matches every key.
-    if not phone_index or len(index_secrets()) > 1:
+    statement = subject_upsert(phone=phone, email=email, at=at)
+    if statement is None:
         subject = subject_for(phone=phone, email=email)
         record_interaction(subject=subject, at=at, source="lead")
         return subject
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        returned = dict(zip(statement.returning, cursor.fetchone(), strict=True))
+    return upserted_subject(returned)
+
+
+def subject_upsert(*, phone: str, email: str, at: datetime) -> Statement | None:
+    """subject_for_lead()'s statement, for a caller that runs it with others (the lead path,
+    leadkeeper.inserts.insert_together); `upserted_subject()` reads what it returns.
+
+    None while index keys rotate (more than one secret): the phone may still be stored
+    under an old key the ON CONFLICT would not see, and only subject_for()'s look-ups,
+    which match every key, find it.
+    """
+    phone_index, email_index = blind_index(phone), blind_index(email)
+    if not phone_index or len(index_secrets()) > 1:
+        return None
     at = min(at, timezone.now())
     table = Subject._meta.db_table
     stamp = connection.ops.adapt_datetimefield_value(at)
@@ -78,14 +94,20 @@ def subject_for_lead(*, phone: str, email: str, at: datetime) -> Subject:
         f"ELSE {table}.email_index END, "
         f"last_interaction_at = CASE WHEN {table}.last_interaction_at < excluded.last_interaction_at "
         f"THEN excluded.last_interaction_at ELSE {table}.last_interaction_at END "
-        "RETURNING id, possible_duplicate_of_id, created_at = %s"
+        "RETURNING id, possible_duplicate_of_id, created_at = %s AS created"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [phone_index, email_index, stamp, stamp, email_index, email_index, stamp]
-        )
-        subject_id, duplicate_of, created = cursor.fetchone()
-    if created and duplicate_of is not None:
+    return Statement(
+        sql=sql,
+        params=[phone_index, email_index, stamp, stamp, email_index, email_index, stamp],
+        returning=("id", "possible_duplicate_of_id", "created"),
+    )
+
+
+def upserted_subject(returned: dict) -> Subject:
+    """The subject subject_upsert() returned (id and duplicate mark loaded); a new subject
+    marked as a possible duplicate is logged for the DPO's list."""
+    subject_id, duplicate_of = returned["id"], returned["possible_duplicate_of_id"]
+    if returned["created"] and duplicate_of is not None:
         logger.info(
             "subjects.possible_duplicate",
             extra={"subject_id": subject_id, "possible_duplicate_of": duplicate_of},

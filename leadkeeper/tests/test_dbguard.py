@@ -42,12 +42,13 @@ LEAD_ROWS = (
 
 @contextmanager
 def database_fails_before_the_outbox_row():
-    """Break the database after the lead's other rows were written; yields what happened."""
+    """Break the database inside the lead's transaction as the outbox row's INSERT goes (on
+    SQLite after the lead's other rows were written; on PostgreSQL, where the lead is one
+    statement, as that statement goes); yields what happened."""
     seen: list[str] = []
 
     def hook(execute, sql, params, many, context):
-        statement = sql.lstrip().upper()
-        if statement.startswith("INSERT") and "CRM_OUTBOXMESSAGE" in statement and not seen:
+        if 'INSERT INTO "CRM_OUTBOXMESSAGE"' in sql.upper() and not seen:
             seen.append(sql)
             conn = context["connection"]
             assert conn.in_atomic_block, "the outbox row is written inside the lead's transaction"

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from encrypted_fields.fields import EncryptedFieldMixin
@@ -13,7 +13,14 @@ from audit.models import AuditEvent
 from capture.models import Lead
 from consent.models import ConsentRecord
 from crm.models import OutboxMessage
-from leadkeeper.inserts import insert_row, prepare_row
+from leadkeeper.inserts import (
+    Later,
+    Returned,
+    Statement,
+    insert_row,
+    insert_together,
+    prepare_row,
+)
 from subjects.models import Subject
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +147,96 @@ def test_values_passed_as_they_are_are_the_parameters_the_orm_computes():
                 continue  # Fernet: a fresh IV each time (stored alike: the first test)
             got, want = getattr(got, "obj", got), getattr(want, "obj", want)  # psycopg's Jsonb
             assert (got, type(got)) == (want, type(want)), f"{row._meta.label}.{field.name}"
+
+
+# insert_together: steps that read what earlier ones return (the lead path, issue 9).
+
+
+def _subject_statement(phone_index: str) -> Statement:
+    table = connection.ops.quote_name(Subject._meta.db_table)
+    return Statement(
+        sql=f"INSERT INTO {table} (phone_index, email_index, created_at, last_interaction_at) "  # noqa: S608
+        "VALUES (%s, '', %s, %s) RETURNING id, phone_index",
+        params=[phone_index, *[connection.ops.adapt_datetimefield_value(AT)] * 2],
+        returning=("id", "phone_index"),
+    )
+
+
+def _steps() -> dict:
+    return {
+        "subject": _subject_statement("t" * 64),
+        "lead": Later(prepare_row(_lead(), later=("subject",)), {"subject": Returned("subject")}),
+        "event": Later(
+            prepare_row(
+                AuditEvent(actor="visitor", action="lead.captured", object_type="capture.lead"),
+                later=("subject_id", "object_id", "data"),
+            ),
+            {
+                "subject_id": Returned("subject"),
+                "object_id": Returned("lead"),  # a CharField: the id's text
+                "data": {"lead": Returned("lead"), "channel": "api", "n": [1, "два"]},
+            },
+        ),
+        "outbox": Later(
+            prepare_row(OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD), later=("ref",)),
+            {"ref": Returned("lead")},
+        ),
+    }
+
+
+def test_steps_inserted_together_read_what_earlier_steps_return():
+    steps = _steps()
+    returned = insert_together(steps)
+    subject = Subject.objects.get(pk=returned["subject"]["id"])
+    assert returned["subject"]["phone_index"] == "t" * 64
+    lead = Lead.objects.get(pk=returned["lead"]["id"])
+    assert lead.subject_id == subject.pk and lead.phone == "+79161234567"
+    event = AuditEvent.objects.get(pk=returned["event"]["id"])
+    assert (event.subject_id, event.object_id) == (subject.pk, str(lead.pk))
+    assert event.data == {"lead": lead.pk, "channel": "api", "n": [1, "два"]}
+    assert OutboxMessage.objects.get(pk=returned["outbox"]["id"]).ref == lead.pk
+    # The prepared rows come back as after insert(): stored, with their later fields set.
+    stored_event = steps["event"].prepared.row
+    assert (stored_event.pk, stored_event.object_id, stored_event.data) == (
+        event.pk,
+        str(lead.pk),
+        event.data,
+    )
+    stored_lead = steps["lead"].prepared.row
+    assert stored_lead.subject_id == subject.pk and not stored_lead._state.adding
+
+
+def test_postgresql_runs_the_steps_as_one_statement_sqlite_one_by_one():
+    with CaptureQueriesContext(connection) as queries:
+        insert_together(_steps())
+    kinds = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert kinds == (["WITH"] if connection.vendor == "postgresql" else ["INSERT"] * 4)
+
+
+def test_known_values_stand_beside_returned_ones():
+    subject = Subject.objects.create(phone_index="k" * 64)
+    returned = insert_together(
+        {
+            "lead": Later(prepare_row(_lead(), later=("subject",)), {"subject": subject}),
+            "outbox": Later(
+                prepare_row(OutboxMessage(kind=OutboxMessage.Kind.CRM_LEAD), later=("ref",)),
+                {"ref": Returned("lead")},
+            ),
+        }
+    )
+    assert Lead.objects.get(pk=returned["lead"]["id"]).subject_id == subject.pk
+
+
+def test_a_failing_step_leaves_none_of_them():
+    steps = _steps()
+    steps["broken"] = Statement(
+        sql="INSERT INTO no_such_table (x) VALUES (%s) RETURNING x", params=[1], returning=("x",)
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        insert_together(steps)
+    assert not Subject.objects.filter(phone_index="t" * 64).exists()
+    assert (Lead.objects.count(), AuditEvent.objects.count(), OutboxMessage.objects.count()) == (
+        0,
+        0,
+        0,
+    )
