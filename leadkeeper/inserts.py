@@ -23,7 +23,7 @@ values. A model or value it cannot insert as the ORM would is refused.
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -247,20 +247,11 @@ def _resolve(value: object, returned: dict[str, dict[str, object]]) -> object:
 
 
 def _insert_as_one(steps: dict[str, Statement | Later]) -> dict[str, dict[str, object]]:
-    quote = connection.ops.quote_name
-    parts, params, columns = [], [], []
-    for name, step in steps.items():
-        if isinstance(step, Statement):
-            sql, step_params, returning = step.sql, step.params, step.returning
-        else:
-            sql, step_params = _values_of(step)
-            returning = ("id",)
-        parts.append(f"{quote(name)} AS ({sql})")
-        params.extend(step_params)
-        columns.extend((name, column) for column in returning)
-    selected = ", ".join(f"{quote(name)}.{quote(column)}" for name, column in columns)
-    sources = ", ".join(quote(name) for name in steps)
-    sql = f"WITH {', '.join(parts)} SELECT {selected} FROM {sources}"  # noqa: S608
+    shape = tuple(_shape(name, step) for name, step in steps.items())
+    sql, columns = _composed(shape)
+    params: list = []
+    for step in steps.values():
+        params.extend(step.params if isinstance(step, Statement) else _params_of(step))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -280,46 +271,92 @@ def _insert_as_one(steps: dict[str, Statement | Later]) -> dict[str, dict[str, o
     return returned
 
 
-def _values_of(step: Later) -> tuple[str, list]:
-    """The row's INSERT with each `later` field read from the step that returns it."""
+# A step's shape: what its SQL depends on (not its values), so the WITH of a lead is built
+# once per process, and psycopg, asked the same statement again, reuses its parse.
+def _shape(name: str, step: Statement | Later) -> tuple:
+    if isinstance(step, Statement):
+        return (name, step.sql, step.returning)
     prepared = step.prepared
-    statement = prepared.statement
     if set(step.values) != set(prepared.later):
         raise TypeError(f"{prepared.row._meta.label}: takes {sorted(prepared.later)}")
+    values = tuple(
+        (position, _value_shape(step.values[field_name]))
+        for field_name, position in sorted(prepared.later.items(), key=lambda item: item[1])
+    )
+    return (name, type(prepared.row), values)
+
+
+def _value_shape(value: object) -> tuple:
+    if isinstance(value, Returned):
+        return ("returned", value.step, value.column)
+    if isinstance(value, dict) and any(isinstance(v, Returned) for v in value.values()):
+        return (
+            "json",
+            *((k, v.step, v.column) for k, v in value.items() if isinstance(v, Returned)),
+        )
+    return ("known",)
+
+
+@lru_cache(maxsize=64)
+def _composed(shape: tuple) -> tuple[str, tuple[tuple[str, str], ...]]:
+    quote = connection.ops.quote_name
+    parts, columns = [], []
+    for name, what, extra in shape:
+        if isinstance(what, str):  # a Statement: its SQL and the columns it returns
+            sql, returning = what, extra
+        else:
+            sql, returning = _values_sql(_statement(what, connection.vendor), dict(extra)), ("id",)
+        parts.append(f"{quote(name)} AS ({sql})")
+        columns.extend((name, column) for column in returning)
+    selected = ", ".join(f"{quote(name)}.{quote(column)}" for name, column in columns)
+    sources = ", ".join(quote(name) for name, _, _ in shape)
+    return f"WITH {', '.join(parts)} SELECT {selected} FROM {sources}", tuple(columns)  # noqa: S608
+
+
+def _values_sql(statement: _Statement, later: dict[int, tuple]) -> str:
+    """The row's INSERT with each `later` field read from the step that returns it."""
+    values = []
+    for position, field in enumerate(statement.fields):
+        kind = later.get(position, ("known",))
+        if kind[0] == "returned":
+            cast = "::text" if field.get_internal_type() in {"CharField", "TextField"} else ""
+            values.append(_read(kind[1], kind[2], cast))
+        elif kind[0] == "json":  # the known part as the field stores it, the ids added
+            added = "".join(
+                f" || jsonb_build_object(%s::text, {_read(step, column)})"
+                for _key, step, column in kind[1:]
+            )
+            values.append(f"%s::jsonb{added}")
+        else:
+            values.append("%s")
+    pk = connection.ops.quote_name(statement.fields[0].model._meta.pk.column)
+    return f"{statement.into} VALUES ({', '.join(values)}) RETURNING {pk}"
+
+
+def _params_of(step: Later) -> list:
+    """The parameters _values_sql()'s statement takes, in its order."""
+    prepared = step.prepared
     db = connections[DEFAULT_DB_ALIAS]
     later_at = {position: name for name, position in prepared.later.items()}
-    values, params = [], []
+    params = []
     for position, param in enumerate(prepared.params):
         if position not in later_at:
-            values.append("%s")
             params.append(param)
             continue
-        field = statement.fields[position]
+        field = prepared.statement.fields[position]
         value = step.values[later_at[position]]
-        sql, value_params = _sql_value(field, value, prepared.row, db)
-        values.append(sql)
-        params.extend(value_params)
-    pk = connection.ops.quote_name(prepared.row._meta.pk.column)
-    return f"{statement.into} VALUES ({', '.join(values)}) RETURNING {pk}", params
+        if isinstance(value, Returned):
+            continue
+        if isinstance(value, dict) and any(isinstance(v, Returned) for v in value.values()):
+            known = {k: v for k, v in value.items() if not isinstance(v, Returned)}
+            params.append(field.get_db_prep_save(known, db))
+            params.extend(k for k, v in value.items() if isinstance(v, Returned))
+            continue
+        _set_later(prepared.row, field.name, value)
+        params.append(_parameter(field, prepared.row, db))
+    return params
 
 
-def _read(returned: Returned, cast: str = "") -> str:
+def _read(step: str, column: str, cast: str = "") -> str:
     quote = connection.ops.quote_name
-    return f"(SELECT {quote(returned.column)}{cast} FROM {quote(returned.step)})"  # noqa: S608
-
-
-def _sql_value(field: Field, value: object, row: Model, db) -> tuple[str, list]:
-    if isinstance(value, Returned):
-        cast = "::text" if field.get_internal_type() in {"CharField", "TextField"} else ""
-        return _read(value, cast), []
-    if isinstance(value, dict) and any(isinstance(v, Returned) for v in value.values()):
-        # JSON with returned ids: the known part as the field stores it, the rest added.
-        known = {k: v for k, v in value.items() if not isinstance(v, Returned)}
-        sql, params = "%s::jsonb", [field.get_db_prep_save(known, db)]
-        for key, v in value.items():
-            if isinstance(v, Returned):
-                sql += f" || jsonb_build_object(%s::text, {_read(v)})"
-                params.append(key)
-        return sql, params
-    _set_later(row, field.name, value)
-    return "%s", [_parameter(field, row, db)]
+    return f"(SELECT {quote(column)}{cast} FROM {quote(step)})"  # noqa: S608

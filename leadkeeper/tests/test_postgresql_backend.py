@@ -56,3 +56,19 @@ def test_inside_a_transaction_the_check_asks_the_server(monkeypatch):
         )
         assert connection.is_usable()
     assert asked, "the server was asked"
+
+
+def test_psycopg_parses_the_lead_statement_once_per_process(client):
+    """The lead's one WITH (about 7,000 bytes, 70 parameters) is past psycopg's own limits
+    for remembering a statement's placeholders; the backend raises them (issue 9)."""
+    from psycopg import _queries
+
+    def post(phone: str) -> None:
+        response = client.post("/api/v1/leads", {**LEAD, "phone": phone}, "application/json")
+        assert response.status_code == 201
+
+    post("+7 916 123-45-67")
+    before = _queries._query2pg.cache_info()
+    post("+7 916 765-43-21")
+    after = _queries._query2pg.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
