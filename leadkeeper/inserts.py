@@ -330,7 +330,7 @@ def _values_sql(statement: _Statement, later: dict[int, tuple]) -> str:
         else:
             values.append("%s")
     pk = connection.ops.quote_name(statement.fields[0].model._meta.pk.column)
-    return f"{statement.into} VALUES ({', '.join(values)}) RETURNING {pk}"
+    return f"{statement.into} VALUES ({', '.join(values)}) RETURNING {pk} AS id"
 
 
 def _params_of(step: Later) -> list:
