@@ -3,8 +3,9 @@
 `LEAD_RATE_LIMIT = "10/m"` means at most 10 hits a minute per client address. Counters live
 in RateLimitCounter so every web process on every machine sees the same count.
 
-Every public POST goes through `allow()` (leads, consent, webhooks, rights requests) or,
-on the collector's hot path, `allow_batched()`. The client is keyed by `client_key()`: an
+Every public POST goes through `allow()` (consent, webhooks, rights requests), its two
+halves `pending_hit()` (a lead: the count is one step of the lead's statement) or, on the
+collector's hot path, `allow_batched()`. The client is keyed by `client_key()`: an
 IPv4 address as it is, an IPv6 address by its /64, because one subscriber gets a whole /64
 (RFC 6177) and could otherwise rotate through 2^64 addresses, one counter each.
 """
