@@ -99,6 +99,7 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
     if hit is None:  # this process saw the address go over its limit in this window
         raise _rate_limited()
     now = timezone.now()
+    phone_index, email_index = blind_index(data.phone), blind_index(data.email)
     lead_row = prepare_row(
         Lead(
             retention_from=now,
@@ -109,8 +110,8 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
             email=data.email or None,
             message=data.message or None,
             ip_address=context.ip or None,
-            phone_index=blind_index(data.phone),
-            email_index=blind_index(data.email),
+            phone_index=phone_index,
+            email_index=email_index,
             country=context.country,
             user_agent=context.user_agent,
             browser=context.ua.browser,
@@ -129,7 +130,7 @@ def capture_lead(*, data: LeadData, context: RequestContext, channel: str) -> Le
         reason="consultation request (policy §3), consent given (§4, Art. 6(1)(a))",
     )
     outbox_rows = prepare_lead_delivery()
-    upsert = subject_upsert(phone=data.phone, email=data.email, at=now)
+    upsert = subject_upsert(phone_index=phone_index, email_index=email_index, at=now)
     with transaction.atomic(durable=True):
         if upsert is None:  # index keys rotating: the look-up path (subjects.services)
             subject_id = subject_for_lead(phone=data.phone, email=data.email, at=now).pk

@@ -59,7 +59,9 @@ def subject_for_lead(*, phone: str, email: str, at: datetime) -> Subject:
     pays one statement where it paid three (issue 9). The returned subject has only its id
     and duplicate mark loaded; other fields load when read.
     """
-    statement = subject_upsert(phone=phone, email=email, at=at)
+    statement = subject_upsert(
+        phone_index=blind_index(phone), email_index=blind_index(email), at=at
+    )
     if statement is None:
         subject = subject_for(phone=phone, email=email)
         record_interaction(subject=subject, at=at, source="lead")
@@ -70,15 +72,15 @@ def subject_for_lead(*, phone: str, email: str, at: datetime) -> Subject:
     return upserted_subject(returned)
 
 
-def subject_upsert(*, phone: str, email: str, at: datetime) -> Statement | None:
+def subject_upsert(*, phone_index: str, email_index: str, at: datetime) -> Statement | None:
     """subject_for_lead()'s statement, for a caller that runs it with others (the lead path,
-    leadkeeper.inserts.insert_together); `upserted_subject()` reads what it returns.
+    leadkeeper.inserts.insert_together); `upserted_subject()` reads what it returns. It takes
+    the phone's and email's blind indexes (under the current key), which the lead has too.
 
     None while index keys rotate (more than one secret): the phone may still be stored
     under an old key the ON CONFLICT would not see, and only subject_for()'s look-ups,
     which match every key, find it.
     """
-    phone_index, email_index = blind_index(phone), blind_index(email)
     if not phone_index or len(index_secrets()) > 1:
         return None
     at = min(at, timezone.now())
